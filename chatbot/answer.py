@@ -1,0 +1,239 @@
+"""Structured answers and the extractive answerer.
+
+The extractive answerer quotes the sentences of the retrieved passages that
+answer the question best, each followed by ``[n]``, where ``n`` numbers the
+source passage. Quoting means it can never state something its sources don't
+say; it picks 2-5 sentences, never two that say the same thing, and drops page
+leftovers such as "Visit our homepage".
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+
+from chatbot.guardrails import DISCLAIMER, GENERAL, MEDICAL, OUT_OF_SCOPE, URGENT, GuardrailVerdict
+from chatbot.retrieval import ScoredPassage
+from chatbot.settings import Settings
+from chatbot.text import content_words, is_complete_sentence, normalize
+
+PROMOTIONAL = re.compile(
+    r"\b(visit our|our homepage|book (a|your|now)|contact us|call us|sign up|subscribe|celebrit|fave amongst|beauty guru|"
+    r"our hydrafacial|like our)\b",
+    re.IGNORECASE,
+)
+NOT_AN_ANSWER = re.compile(r"\b(in this (blog|comprehensive blog post|article)|we'll break down|we aim to)\b", re.IGNORECASE)
+LEXICAL_WEIGHT = 0.35
+"""Share of word overlap in a sentence's score: exact terms ("30 minutes", "SPF") matter
+to clients, but meaning must dominate so paraphrased questions still work."""
+PASSAGE_WEIGHT = 0.10
+"""Bonus for sentences from higher-ranked passages, which hybrid retrieval already vetted."""
+
+
+@dataclass(frozen=True)
+class Citation:
+    """A numbered source. ``sentences`` are the passage sentences the answer quotes."""
+
+    n: int
+    article: str
+    title: str
+    section: str
+    chunk_id: str
+    text: str
+    score: float
+    sentences: tuple[str, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        return {k: v for k, v in asdict(self).items() if k != "sentences"} | {"sentences": list(self.sentences)}
+
+
+@dataclass(frozen=True)
+class AnswerSentence:
+    text: str
+    """The sentence without its marker."""
+    citation: int | None
+    """The ``n`` of its source, or None for the bot's own notices."""
+
+
+@dataclass(frozen=True)
+class Answer:
+    question: str
+    sentences: tuple[AnswerSentence, ...]
+    citations: tuple[Citation, ...]
+    guardrail: GuardrailVerdict
+    passages: tuple[ScoredPassage, ...] = ()
+    related_questions: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+    standalone_question: str = ""
+    timings_ms: dict[str, float] = field(default_factory=dict)
+    disclaimer: str = DISCLAIMER
+    generator: str = "extractive"
+    verification: dict[str, Any] = field(default_factory=dict)
+    """LLM mode: what citation verification dropped or corrected."""
+
+    @property
+    def body(self) -> str:
+        """The cited part of the answer: sentences with their ``[n]`` markers."""
+        return " ".join(f"{s.text} [{s.citation}]" if s.citation else s.text for s in self.sentences)
+
+    @property
+    def text(self) -> str:
+        """What a reader sees: urgent advice first, the cited body, then the dermatologist advice."""
+        parts: list[str] = []
+        g = self.guardrail
+        if g.category in (URGENT, OUT_OF_SCOPE) and g.message:
+            parts.append(g.message)
+        if self.body:
+            parts.append(self.body)
+        parts.extend(self.notes)
+        if g.category == MEDICAL and g.message:
+            parts.append(g.message)
+        return "\n\n".join(parts)
+
+    def to_json(self) -> dict[str, Any]:
+        """The stable ``--json`` contract."""
+        g = self.guardrail
+        data: dict[str, Any] = {
+            "question": self.question,
+            "answer": self.text,
+            "citations": [
+                {"n": c.n, "article": c.article, "title": c.title, "section": c.section, "chunk_id": c.chunk_id,
+                 "text": c.text, "score": round(c.score, 4)}
+                for c in self.citations
+            ],
+            "guardrail": {"category": g.category, "reason": g.reason, "message": g.message},
+            "timings_ms": {k: round(v, 2) for k, v in self.timings_ms.items()},
+            "disclaimer": self.disclaimer,
+            "related_questions": list(self.related_questions),
+            "generator": self.generator,
+        }
+        if self.verification:
+            data["verification"] = self.verification
+        return data
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    passage: int
+    index: int
+    text: str
+    vector: np.ndarray
+    score: float
+    similarity: float
+
+
+@dataclass(frozen=True)
+class Scoring:
+    """Corpus statistics for ranking sentences: the mean sentence vector and word IDF."""
+
+    centroid: np.ndarray
+    idf: Callable[[str], float]
+
+
+def _centered(vectors: np.ndarray, centroid: np.ndarray) -> np.ndarray:
+    shifted = vectors - centroid
+    norms = np.linalg.norm(shifted, axis=-1, keepdims=True)
+    return shifted / np.maximum(norms, 1e-9)
+
+
+def _candidates(query: str, vector: np.ndarray, passages: Sequence[ScoredPassage], scoring: Scoring) -> list[_Candidate]:
+    """Score every usable sentence: meaning (centred cosine), IDF-weighted word overlap, passage rank."""
+    query_words = content_words(query)
+    query_weight = sum(scoring.idf(w) for w in query_words)
+    q = _centered(vector, scoring.centroid)
+    out: list[_Candidate] = []
+    for p_rank, passage in enumerate(passages):
+        sims = _centered(passage.chunk.sentence_vectors, scoring.centroid) @ q
+        for i, sentence in enumerate(passage.chunk.sentences):
+            if not usable_sentence(sentence):
+                continue
+            shared = query_words & content_words(sentence)
+            overlap = sum(scoring.idf(w) for w in shared) / query_weight if query_weight else 0.0
+            score = float(sims[i]) + LEXICAL_WEIGHT * overlap + PASSAGE_WEIGHT / (1 + p_rank)
+            out.append(_Candidate(p_rank, i, sentence, passage.chunk.sentence_vectors[i], score, float(sims[i])))
+    return sorted(out, key=lambda c: -c.score)
+
+
+def usable_sentence(sentence: str) -> bool:
+    """Whether a sentence can be quoted: complete, not a question, not promotion."""
+    s = sentence.strip()
+    return (
+        len(s) >= 25
+        and is_complete_sentence(s)
+        and not s.endswith("?")
+        and not PROMOTIONAL.search(s)
+        and not NOT_AN_ANSWER.search(s)
+    )
+
+
+def select_sentences(
+    query: str, vector: np.ndarray, passages: Sequence[ScoredPassage], scoring: Scoring, settings: Settings, *, max_sentences: int | None = None
+) -> list[_Candidate]:
+    """The best non-redundant sentences for ``query``, in reading order."""
+    max_sentences = max_sentences or settings.answer_max_sentences
+    ranked = _candidates(query, vector, passages, scoring)
+    picked: list[_Candidate] = []
+    best = ranked[0].score if ranked else 0.0
+    for cand in ranked:
+        if len(picked) >= max_sentences:
+            break
+        if cand.similarity < settings.sentence_min_relevance:
+            continue
+        if len(picked) >= settings.answer_min_sentences and cand.score < settings.sentence_relative_cutoff * best:
+            break
+        if any(_same_fact(cand, p, settings) for p in picked):
+            continue
+        picked.append(cand)
+    return sorted(picked, key=lambda c: (c.passage, c.index))
+
+
+def _same_fact(a: _Candidate, b: _Candidate, settings: Settings) -> bool:
+    if float(a.vector @ b.vector) >= settings.sentence_duplicate_similarity:
+        return True
+    wa, wb = content_words(a.text), content_words(b.text)
+    return bool(wa and wb) and len(wa & wb) / min(len(wa), len(wb)) >= 0.75
+
+
+def cite(picked: Sequence[_Candidate], passages: Sequence[ScoredPassage]) -> tuple[list[AnswerSentence], list[Citation]]:
+    """Number the sources in order of first use and attach ``[n]`` to each sentence."""
+    numbers: dict[int, int] = {}
+    quoted: dict[int, list[str]] = {}
+    sentences: list[AnswerSentence] = []
+    for cand in picked:
+        n = numbers.setdefault(cand.passage, len(numbers) + 1)
+        quoted.setdefault(cand.passage, []).append(cand.text)
+        sentences.append(AnswerSentence(cand.text, n))
+    citations = [
+        Citation(
+            n=n, article=passages[p].chunk.article, title=passages[p].chunk.title, section=passages[p].chunk.section,
+            chunk_id=passages[p].chunk.id, text=passages[p].chunk.text, score=passages[p].score,
+            sentences=tuple(quoted[p]),
+        )
+        for p, n in numbers.items()
+    ]
+    return sentences, citations
+
+
+def extractive_answer(
+    query: str, vector: np.ndarray, passages: Sequence[ScoredPassage], verdict: GuardrailVerdict, scoring: Scoring, settings: Settings
+) -> tuple[list[AnswerSentence], list[Citation]]:
+    """Quote the passages for ``query`` according to the guardrail's category.
+
+    Out-of-scope questions get no quotes at all; urgent ones at most two, after
+    the advice to seek care.
+    """
+    if verdict.category == OUT_OF_SCOPE or not passages:
+        return [], []
+    limit = 2 if verdict.category == URGENT else settings.answer_max_sentences
+    picked = select_sentences(query, vector, passages, scoring, settings, max_sentences=limit)
+    if verdict.category == GENERAL and not picked:
+        return [], []
+    return cite(picked, passages)
+
+
+def same_text(a: str, b: str) -> bool:
+    return normalize(a).lower() == normalize(b).lower()

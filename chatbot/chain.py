@@ -1,0 +1,208 @@
+"""How a question becomes an answer.
+
+    question + history
+      -> prepare   (validate, read it with the conversation, embed once)
+      -> retrieve  (hybrid dense + BM25 search over the live index)
+      -> guard     (urgent / medical / out_of_scope / general, with the reason)
+      -> compose   (quote and cite the passages, or refuse politely)
+      -> Answer
+
+``Engine`` loads the heavy parts once per process (model, index, guardrail) and
+is safe to share between threads; ``Engine.chain`` is the same pipeline as a
+LangChain Runnable taking ``{"question": str, "history": [str, ...]}``.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+from langchain_core.runnables import Runnable, RunnableLambda
+
+from chatbot.answer import Answer, AnswerSentence, Citation, Scoring, extractive_answer
+from chatbot.conversation import is_follow_up, standalone_query
+from chatbot.corpus import CommonQuestion, load_common_questions
+from chatbot.embeddings import Embedder
+from chatbot.errors import InvalidQuestionError
+from chatbot.guardrails import GENERAL, OUT_OF_SCOPE, OUT_OF_SCOPE_MESSAGE, Guardrail, GuardrailVerdict
+from chatbot.retrieval import HybridRetriever, LiveIndex, Mode, ScoredPassage, search
+from chatbot.settings import Settings, load_settings
+
+log = logging.getLogger(__name__)
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+
+
+def clean_question(text: Any, *, max_chars: int) -> str:
+    """Make user text safe to process. Raises ``InvalidQuestionError`` with what to do."""
+    if not isinstance(text, str):
+        raise InvalidQuestionError("the question must be text; type a question about microneedling")
+    text = text.encode("utf-8", "replace").decode("utf-8")  # lone surrogates become "?"
+    text = _CONTROL.sub(" ", text).strip()
+    if not text:
+        raise InvalidQuestionError("the question is empty; type a question about microneedling")
+    if len(text) > max_chars:
+        raise InvalidQuestionError(
+            f"the question is {len(text):,} characters long; please keep it under {max_chars:,} characters"
+        )
+    return text
+
+
+def clean_history(history: Any, *, max_chars: int, max_turns: int) -> list[str]:
+    """Earlier user questions, oldest first; anything unusable is dropped, long ones are cut."""
+    if not isinstance(history, (list, tuple)):
+        return []
+    out: list[str] = []
+    for item in history[-max_turns:]:
+        if isinstance(item, dict):
+            item = item.get("question") or item.get("content")
+        if not isinstance(item, str):
+            continue
+        item = _CONTROL.sub(" ", item.encode("utf-8", "replace").decode("utf-8")).strip()[:max_chars]
+        if item:
+            out.append(item)
+    return out
+
+
+@dataclass
+class Turn:
+    """What flows through the pipeline for one question."""
+
+    question: str
+    history: list[str]
+    query: str = ""
+    vector: np.ndarray | None = None
+    follow_up: bool = False
+    passages: list[ScoredPassage] = field(default_factory=list)
+    verdict: GuardrailVerdict | None = None
+    started: float = field(default_factory=time.perf_counter)
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+class Engine:
+    """The answer engine. Build it once (it loads the model and the index) and share it."""
+
+    def __init__(self, settings: Settings | None = None, *, embedder: Embedder | None = None, generator=None) -> None:
+        self.settings = settings or load_settings()
+        self.embedder = embedder or Embedder(
+            self.settings.embedding_model, batch_size=self.settings.embed_batch_size, cache_size=self.settings.query_cache_size
+        )
+        self.index = LiveIndex(self.settings, dimension=self.embedder.dimension)
+        self.common_questions: list[CommonQuestion] = load_common_questions(self.settings.common_questions_path)
+        self._common_vectors = self.embedder.embed([q.question for q in self.common_questions])
+        self.guardrail = Guardrail(self.settings, self.embedder, extra_general=[q.question for q in self.common_questions])
+        self.generator = generator
+        self._vocab_lock = threading.Lock()
+        self._vocab: tuple[str | None, frozenset[str]] = (None, frozenset())
+        self.chain: Runnable = (
+            RunnableLambda(self._prepare, name="prepare")
+            | RunnableLambda(self._retrieve, name="retrieve")
+            | RunnableLambda(self._guard, name="guard")
+            | RunnableLambda(self._compose, name="compose")
+        ).with_config(run_name="microneedling_faq")
+
+    # --- public API ---------------------------------------------------------------
+
+    def ask(self, question: str, history: Sequence[str] = ()) -> Answer:
+        """Answer one question. Raises ``InvalidQuestionError`` for empty or over-long input,
+        and the index errors when the index is missing or unreachable."""
+        return self.chain.invoke({"question": question, "history": list(history)})
+
+    def retriever(self, *, k: int | None = None, mode: Mode = "hybrid") -> HybridRetriever:
+        return HybridRetriever(index=self.index, embedder=self.embedder, settings=self.settings, k=k or self.settings.retrieval_k, mode=mode)
+
+    def search(self, query: str, *, k: int | None = None, mode: Mode = "hybrid") -> list[ScoredPassage]:
+        return search(self.index, self.settings, query, self.embedder.embed_one(query), k=k, mode=mode)
+
+    def related_questions(self, vector: np.ndarray, *, limit: int = 3) -> list[str]:
+        """Common questions closest to ``vector``: what to offer when a question is out of scope."""
+        if not self.common_questions:
+            return []
+        order = np.argsort(-(self._common_vectors @ vector))[:limit]
+        return [self.common_questions[i].question for i in order]
+
+    # --- pipeline steps ------------------------------------------------------------
+
+    def _prepare(self, data: dict[str, Any]) -> Turn:
+        s = self.settings
+        question = clean_question(data.get("question"), max_chars=s.max_question_chars)
+        history = clean_history(data.get("history") or [], max_chars=s.max_question_chars, max_turns=s.max_history_turns)
+        turn = Turn(question=question, history=history)
+        turn.follow_up = is_follow_up(question, history)
+        turn.query = standalone_query(question, history, max_turns=s.max_history_turns)
+        turn.vector = self.embedder.embed_one(turn.query)
+        return turn
+
+    def _retrieve(self, turn: Turn) -> Turn:
+        turn.passages = search(self.index, self.settings, turn.query, turn.vector)
+        turn.timings["retrieve"] = (time.perf_counter() - turn.started) * 1000
+        return turn
+
+    def _guard(self, turn: Turn) -> Turn:
+        best = max((p.dense_score for p in turn.passages), default=0.0)
+        history_verdicts = []
+        if turn.follow_up:
+            # A follow-up inherits an urgent or medical situation stated earlier ("I'm pregnant" ... "does it hurt?").
+            history_verdicts = [self._classify_alone(h) for h in turn.history[-2:]]
+        turn.verdict = self.guardrail.classify(
+            turn.question, self.embedder.embed_one(turn.question), best_passage_similarity=best,
+            vocabulary=self._vocabulary(), history_verdicts=history_verdicts, is_follow_up=turn.follow_up,
+        )
+        return turn
+
+    def _classify_alone(self, text: str) -> GuardrailVerdict:
+        # Earlier turns are classified on their own words only: their retrieval is not repeated.
+        return self.guardrail.classify(text, self.embedder.embed_one(text), best_passage_similarity=1.0, vocabulary=self._vocabulary())
+
+    def _compose(self, turn: Turn) -> Answer:
+        answer_started = time.perf_counter()
+        verdict = turn.verdict
+        assert verdict is not None and turn.vector is not None
+        notes: tuple[str, ...] = ()
+        extra: dict[str, Any] = {}
+        generator_name = "extractive"
+        if self.generator is not None and verdict.category not in (OUT_OF_SCOPE, "urgent"):
+            result = self.generator.generate(turn, self)
+            sentences, citations = result.sentences, result.citations
+            notes, extra, generator_name = result.notes, result.verification, result.name
+        else:
+            sentences, citations = extractive_answer(turn.query, turn.vector, turn.passages, verdict, self.scoring(), self.settings)
+        if verdict.category == GENERAL and not sentences:
+            verdict = GuardrailVerdict(OUT_OF_SCOPE, "no passage sentence answers it closely enough", OUT_OF_SCOPE_MESSAGE, "no-answer")
+        related = tuple(self.related_questions(turn.vector)) if verdict.category == OUT_OF_SCOPE else ()
+        done = time.perf_counter()
+        turn.timings["answer"] = (done - answer_started) * 1000
+        turn.timings["total"] = (done - turn.started) * 1000
+        return Answer(
+            question=turn.question,
+            sentences=tuple(sentences) if verdict.category != OUT_OF_SCOPE else (),
+            citations=tuple(citations) if verdict.category != OUT_OF_SCOPE else (),
+            guardrail=verdict,
+            passages=tuple(turn.passages),
+            related_questions=related,
+            notes=notes,
+            standalone_question=turn.query,
+            timings_ms=dict(turn.timings),
+            generator=generator_name,
+            verification=extra,
+        )
+
+    def scoring(self) -> Scoring:
+        snap = self.index.snapshot()
+        return Scoring(centroid=snap.centroid, idf=snap.keywords.idf)
+
+    def _vocabulary(self) -> frozenset[str]:
+        snap = self.index.snapshot()
+        with self._vocab_lock:
+            if self._vocab[0] != snap.version:
+                self._vocab = (snap.version, snap.keywords.vocabulary)
+            return self._vocab[1]
+
+
+__all__ = ["Engine", "Answer", "AnswerSentence", "Citation", "clean_question", "clean_history", "replace"]

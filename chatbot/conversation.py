@@ -1,0 +1,39 @@
+"""Follow-up questions: read a question together with the conversation so far.
+
+"How long do the results last?" after "Can microneedling reduce pore size?" is
+about the pore-size results, so retrieval and sentence selection use both
+questions. A question that names its own subject stands alone.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from chatbot.text import tokenize
+
+_ANAPHORA = re.compile(
+    r"\b(it|its|it's|they|them|their|this|that|these|those|there|the results?|the effects?|the procedure|the treatment|"
+    r"the sessions?|same|also|too|then|afterwards?|after that|what about|how about|and if|instead|either|one)\b",
+    re.IGNORECASE,
+)
+_STARTS_DEPENDENT = re.compile(r"^\s*(and|but|also|so|what about|how about|ok(ay)?|then|what if|is that|are they|does that|will that)\b", re.IGNORECASE)
+TOPIC_WORDS = frozenset(tokenize("microneedling microneedle dermaroller derma pen collagen induction therapy"))
+
+
+def is_follow_up(question: str, history: Sequence[str]) -> bool:
+    """True when ``question`` leans on the earlier turns to make sense."""
+    if not history:
+        return False
+    words = set(tokenize(question))
+    if words & TOPIC_WORDS and len(words) >= 4:
+        return False
+    return bool(_STARTS_DEPENDENT.search(question) or _ANAPHORA.search(question) or len(words) <= 3)
+
+
+def standalone_query(question: str, history: Sequence[str], *, max_turns: int = 6) -> str:
+    """The text to retrieve with: the question, preceded by the last question when it is a follow-up."""
+    recent = [h for h in history[-max_turns:] if h.strip()]
+    if not is_follow_up(question, recent):
+        return question
+    return f"{recent[-1].strip()} {question.strip()}"

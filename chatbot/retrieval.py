@@ -1,0 +1,295 @@
+"""Hybrid retrieval: dense (Chroma, cosine) and BM25 keyword scores fused by reciprocal rank.
+
+``LiveIndex`` follows the live index version (a re-ingest switches it under a
+running app); ``HybridRetriever`` is the LangChain ``BaseRetriever`` on top.
+Scores are kept on every passage: the guardrail uses the dense cosine to tell
+whether the articles cover a question, and the staff page shows all three.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+from langchain_core.callbacks import CallbackManagerForRetrieverRun
+from langchain_core.documents import Document
+from langchain_core.retrievers import BaseRetriever
+from pydantic import ConfigDict
+
+from chatbot.errors import ChromaUnavailableError, IndexCorruptError, IndexMissingError
+from chatbot.embeddings import unpack_vectors
+from chatbot.index import StoredChunk, connect, index_state, open_collection
+from chatbot.settings import Settings
+from chatbot.text import tokenize
+
+log = logging.getLogger(__name__)
+
+Mode = Literal["hybrid", "dense", "bm25"]
+
+
+# --- keyword side ------------------------------------------------------------------
+
+
+class KeywordIndex:
+    """BM25 over the chunk texts (Robertson et al.; ``k1=1.5, b=0.75``).
+
+    ``backend="bm25s"`` keeps a sparse term-by-document score matrix, so a query
+    only touches the postings of its own terms; ``"rank_bm25"`` scores every
+    document per query and is kept as the reference to measure against.
+    """
+
+    def __init__(self, texts: Sequence[str], *, backend: str = "bm25s", k1: float = 1.5, b: float = 0.75) -> None:
+        self.backend = backend
+        self.size = len(texts)
+        corpus = [tokenize(t) or ["_"] for t in texts]
+        df: dict[str, int] = {}
+        for doc in corpus:
+            for w in set(doc):
+                df[w] = df.get(w, 0) + 1
+        self.vocabulary = frozenset(df)
+        self._idf = {w: float(np.log((self.size - n + 0.5) / (n + 0.5) + 1.0)) for w, n in df.items()}
+        self._unknown_idf = float(np.log((self.size + 0.5) / 0.5 + 1.0))
+        if backend == "bm25s":
+            import bm25s
+
+            self._model = bm25s.BM25(k1=k1, b=b)
+            if corpus:
+                self._model.index(corpus, show_progress=False)
+        elif backend == "rank_bm25":
+            from rank_bm25 import BM25Okapi
+
+            self._model = BM25Okapi(corpus, k1=k1, b=b) if corpus else None
+        else:
+            raise ValueError(f"unknown BM25 backend {backend!r}: use 'bm25s' or 'rank_bm25'")
+
+    def idf(self, word: str) -> float:
+        """BM25 inverse document frequency of a token; unseen tokens get the highest value."""
+        return self._idf.get(word, self._unknown_idf)
+
+    def search(self, query: str, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """Indices and scores of the ``k`` best documents with a positive score."""
+        tokens = tokenize(query)
+        if not tokens or not self.size:
+            return np.zeros(0, dtype=int), np.zeros(0)
+        scores = np.asarray(self._model.get_scores(tokens), dtype=np.float32)
+        k = min(k, self.size)
+        top = np.argpartition(-scores, k - 1)[:k]
+        top = top[np.argsort(-scores[top])]
+        top = top[scores[top] > 0]
+        return top, scores[top]
+
+
+# --- the live index ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """One index version as a reader sees it: the Chroma collection plus its BM25 side."""
+
+    version: str
+    collection: object
+    ids: tuple[str, ...]
+    keywords: KeywordIndex
+    centroid: np.ndarray
+    """Mean sentence vector of the corpus: the "this is about microneedling" direction that
+    every sentence shares, subtracted when ranking sentences so specifics decide."""
+
+
+class LiveIndex:
+    """The live index version, reloaded when an ingest switches versions.
+
+    Thread-safe: readers take the current snapshot (an immutable object) and keep
+    using it for their whole query, so a query never mixes two versions.
+    """
+
+    def __init__(self, settings: Settings, *, dimension: int, bm25_backend: str = "bm25s") -> None:
+        self.settings = settings
+        self.dimension = dimension
+        self.bm25_backend = bm25_backend
+        self._lock = threading.Lock()
+        self._client = None
+        self._snapshot: Snapshot | None = None
+        self._checked_at = 0.0
+        self.refresh(force=True)
+
+    @property
+    def version(self) -> str | None:
+        return self._snapshot.version if self._snapshot else None
+
+    def snapshot(self) -> Snapshot:
+        if time.monotonic() - self._checked_at > self.settings.index_refresh_seconds:
+            self.refresh()
+        assert self._snapshot is not None
+        return self._snapshot
+
+    def refresh(self, *, force: bool = False) -> None:
+        """Load the live version if it changed (or always with ``force``)."""
+        with self._lock:
+            self._checked_at = time.monotonic()
+            try:
+                if self._client is None:
+                    self._client = connect(self.settings)
+                state = index_state(self._client, self.settings)
+                version = state.get("active")
+            except (ChromaUnavailableError, IndexMissingError):
+                if self._snapshot is None or force:
+                    raise
+                log.warning("index check failed; still answering from %s", self._snapshot.version)
+                return
+            except Exception as exc:
+                self._client = None
+                if self._snapshot is None:
+                    raise ChromaUnavailableError(f"cannot read the index ({type(exc).__name__}: {exc})") from exc
+                log.warning("index check failed (%s); still answering from %s", exc, self._snapshot.version)
+                return
+            if version is None:
+                raise IndexMissingError()
+            if self._snapshot is not None and self._snapshot.version == version and not force:
+                return
+            self._snapshot = self._load(version, state.get("centroid"))
+            log.info("answering from index version %s (%d passages)", version, len(self._snapshot.ids))
+
+    def _load(self, version: str, centroid: str | None) -> Snapshot:
+        try:
+            collection = open_collection(self._client, version)
+            ids: list[str] = []
+            texts: list[str] = []
+            total = collection.count()
+            step = self.settings.chroma_batch_size
+            for offset in range(0, total, step):
+                got = collection.get(include=["documents"], limit=step, offset=offset)
+                ids.extend(got["ids"])
+                texts.extend(got["documents"])
+        except Exception as exc:
+            raise IndexCorruptError(
+                f"index version {version} cannot be read ({type(exc).__name__}: {exc}); run `chatbot ingest` to rebuild it"
+            ) from exc
+        mean = unpack_vectors(centroid, self.dimension)[0] if centroid else np.zeros(self.dimension, dtype=np.float32)
+        return Snapshot(version, collection, tuple(ids), KeywordIndex(texts, backend=self.bm25_backend), mean)
+
+    def run(self, operation):
+        """Run ``operation(snapshot)``; if the version vanished mid-query, reload once and retry."""
+        snap = self.snapshot()
+        try:
+            return operation(snap)
+        except Exception as first:
+            try:
+                self.refresh(force=True)
+            except Exception as exc:
+                raise ChromaUnavailableError(
+                    f"the index is not reachable ({type(exc).__name__}); check the Chroma server or run `chatbot ingest`"
+                ) from first
+            return operation(self.snapshot())
+
+
+# --- hybrid search -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ScoredPassage:
+    """A retrieved chunk with every score that ranked it. Ranks are 1-based; 0 means absent."""
+
+    chunk: StoredChunk
+    score: float
+    dense_score: float
+    bm25_score: float
+    dense_rank: int
+    bm25_rank: int
+
+
+def reciprocal_rank_fusion(rankings: Sequence[Sequence[str]], weights: Sequence[float], *, k: int = 60) -> dict[str, float]:
+    """Cormack, Clarke & Buettcher (2009): score(d) = sum_i w_i / (k + rank_i(d))."""
+    fused: dict[str, float] = {}
+    for ranking, weight in zip(rankings, weights):
+        for rank, doc_id in enumerate(ranking, start=1):
+            fused[doc_id] = fused.get(doc_id, 0.0) + weight / (k + rank)
+    return fused
+
+
+def search(index: LiveIndex, settings: Settings, query: str, vector: np.ndarray, *, k: int | None = None, mode: Mode = "hybrid") -> list[ScoredPassage]:
+    """The ``k`` best passages for ``query`` (whose embedding is ``vector``), best first."""
+    k = k or settings.retrieval_k
+
+    def run(snap: Snapshot) -> list[ScoredPassage]:
+        dense: dict[str, float] = {}
+        if mode in ("hybrid", "dense") and snap.ids:
+            got = snap.collection.query(
+                query_embeddings=[np.asarray(vector, dtype=np.float32)],
+                n_results=min(settings.candidate_k, len(snap.ids)),
+                include=["distances"],
+            )
+            dense = {cid: 1.0 - float(d) for cid, d in zip(got["ids"][0], got["distances"][0])}
+        keyword: dict[str, float] = {}
+        if mode in ("hybrid", "bm25"):
+            rows, scores = snap.keywords.search(query, settings.candidate_k)
+            keyword = {snap.ids[int(r)]: float(s) for r, s in zip(rows, scores)}
+        dense_order = list(dense)
+        keyword_order = list(keyword)
+        fused = reciprocal_rank_fusion(
+            [dense_order, keyword_order], [settings.dense_weight, settings.bm25_weight], k=settings.rrf_k
+        )
+        top = sorted(fused, key=lambda cid: -fused[cid])[:k]
+        if not top:
+            return []
+        got = snap.collection.get(ids=top, include=["documents", "metadatas"])
+        chunks = {
+            cid: StoredChunk.from_record(cid, doc, meta, index.dimension)
+            for cid, doc, meta in zip(got["ids"], got["documents"], got["metadatas"])
+        }
+        return [
+            ScoredPassage(
+                chunk=chunks[cid],
+                score=fused[cid],
+                dense_score=dense.get(cid, 0.0),
+                bm25_score=keyword.get(cid, 0.0),
+                dense_rank=dense_order.index(cid) + 1 if cid in dense else 0,
+                bm25_rank=keyword_order.index(cid) + 1 if cid in keyword else 0,
+            )
+            for cid in top
+            if cid in chunks
+        ]
+
+    return index.run(run)
+
+
+def passage_to_document(p: ScoredPassage) -> Document:
+    """LangChain view of a passage. Metadata keys: chunk_id, article, title, section, line,
+    score (fused), dense_score (cosine), bm25_score, dense_rank, bm25_rank."""
+    c = p.chunk
+    return Document(
+        page_content=c.text,
+        id=c.id,
+        metadata={
+            "chunk_id": c.id,
+            "article": c.article,
+            "title": c.title,
+            "section": c.section,
+            "line": c.line,
+            "score": p.score,
+            "dense_score": p.dense_score,
+            "bm25_score": p.bm25_score,
+            "dense_rank": p.dense_rank,
+            "bm25_rank": p.bm25_rank,
+        },
+    )
+
+
+class HybridRetriever(BaseRetriever):
+    """LangChain retriever over the live index; ``mode`` picks hybrid, dense-only or BM25-only."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    index: LiveIndex
+    embedder: object
+    settings: Settings
+    k: int = 6
+    mode: Mode = "hybrid"
+
+    def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[Document]:
+        vector = self.embedder.embed_one(query)
+        return [passage_to_document(p) for p in search(self.index, self.settings, query, vector, k=self.k, mode=self.mode)]

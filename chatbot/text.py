@@ -1,0 +1,80 @@
+"""Small text helpers shared by the stages: sentences, tokens, normalisation."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_ABBREVIATIONS = ("e.g.", "i.e.", "etc.", "vs.", "dr.", "mr.", "mrs.", "ms.", "a.k.a.", "approx.", "no.")
+_SENTENCE_END = re.compile(r"(?<=[.!?])[\"”’)]?\s+(?=[\"“(]?[A-Z0-9])")
+_TERMINAL = re.compile(r"[.!?][\"”’)]*$")
+_TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+_CITATION = re.compile(r"\s*\[\d+\]")
+
+STOPWORDS = frozenset(
+    """a about above after again against all am an and any are as at be because been before being below
+    between both but by can could did do does doing down during each few for from further had has have
+    having he her here hers herself him himself his how i if in into is it its itself just me more most my
+    myself no nor not of off on once only or other our ours ourselves out over own same she should so some
+    such than that the their theirs them themselves then there these they this those through to too under
+    until up very was we were what when where which while who whom why will with would you your yours
+    yourself yourselves s t don get got also really much many well might may u im ive id""".split()
+)
+
+
+def normalize(text: str) -> str:
+    """NFKC, straight quotes, single spaces: the form used to compare texts."""
+    text = unicodedata.normalize("NFKC", text)
+    text = text.replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"')
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def split_sentences(text: str) -> list[str]:
+    """Split a paragraph into sentences, keeping abbreviations such as "e.g." intact."""
+    text = re.sub(r"\s+", " ", text).strip()
+    if not text:
+        return []
+    parts: list[str] = []
+    start = 0
+    for match in _SENTENCE_END.finditer(text):
+        candidate = text[start : match.start()].rstrip()
+        if candidate.lower().endswith(_ABBREVIATIONS):
+            continue
+        parts.append((text[start : match.start()] + match.group(0)).strip())
+        start = match.end()
+    parts.append(text[start:].strip())
+    return [p for p in parts if p]
+
+
+def is_complete_sentence(sentence: str) -> bool:
+    """True when the sentence ends in terminal punctuation (web copies often cut off mid-word)."""
+    return bool(_TERMINAL.search(sentence.strip()))
+
+
+def tokenize(text: str) -> list[str]:
+    """Lowercase word tokens without stopwords, lightly stemmed, for BM25 and overlap checks."""
+    words = [w.removesuffix("'s") for w in _TOKEN.findall(normalize(text).lower())]
+    return [stem(w) for w in words if w not in STOPWORDS and len(w) > 1]
+
+
+def stem(word: str) -> str:
+    """A tiny suffix stripper: enough to match pore/pores, scar/scarring, treat/treatment."""
+    for suffix in ("ations", "ation", "ments", "ment", "ings", "ing", "ness", "edly", "ed", "ies", "sses", "ches", "shes", "xes", "s", "ly"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3 and not word.endswith("ss"):
+            word = word[: -len(suffix)]
+            if suffix == "ies":
+                word += "y"
+            elif suffix in ("sses", "ches", "shes", "xes"):
+                word += suffix[:-2]
+            break
+    if len(word) > 4 and word[-1] == word[-2] and word[-1] not in "aeiouls":
+        word = word[:-1]
+    return word
+
+
+def strip_citations(text: str) -> str:
+    return _CITATION.sub("", text).strip()
+
+
+def content_words(text: str) -> set[str]:
+    return set(tokenize(text))
