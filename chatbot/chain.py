@@ -18,7 +18,7 @@ import logging
 import re
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -70,6 +70,25 @@ def clean_history(history: Any, *, max_chars: int, max_turns: int) -> list[str]:
     return out
 
 
+@dataclass(frozen=True)
+class GeneratedAnswer:
+    """What an answer generator (such as an LLM) returns to the engine.
+
+    A generator is any object with ``generate(turn, engine) -> GeneratedAnswer`` and,
+    optionally, ``stream(turn, engine)`` yielding text pieces and then a ``GeneratedAnswer``.
+    It is only called for ``general`` and ``medical`` questions: the guardrail settles
+    urgent and out-of-scope ones without it.
+    """
+
+    sentences: Sequence[AnswerSentence]
+    citations: Sequence[Citation]
+    name: str = "llm"
+    notes: Sequence[str] = ()
+    """Short notices shown under the answer, e.g. "The language model did not answer in time; quoting the articles instead." """
+    verification: dict[str, Any] = field(default_factory=dict)
+    """What citation verification dropped or corrected; shown in ``--json`` and the evaluation."""
+
+
 @dataclass
 class Turn:
     """What flows through the pipeline for one question."""
@@ -113,6 +132,30 @@ class Engine:
         """Answer one question. Raises ``InvalidQuestionError`` for empty or over-long input,
         and the index errors when the index is missing or unreachable."""
         return self.chain.invoke({"question": question, "history": list(history)})
+
+    def stream(self, question: str, history: Sequence[str] = ()) -> Iterator[str | Answer]:
+        """Yield the answer text in pieces as it is produced, then the final ``Answer``.
+
+        The chat page shows the pieces as they come (``st.write_stream``) and then
+        replaces them with the final, verified text. With the extractive answerer
+        the pieces are its words; with an LLM generator they are the model's tokens.
+        Raises what ``ask`` raises, before the first piece.
+        """
+        turn = self._guard(self._retrieve(self._prepare({"question": question, "history": list(history)})))
+        generator = self.generator
+        if generator is not None and hasattr(generator, "stream") and turn.verdict.category not in (OUT_OF_SCOPE, "urgent"):
+            result = None
+            for piece in generator.stream(turn, self):
+                if isinstance(piece, str):
+                    yield piece
+                else:
+                    result = piece
+            yield self._finish(turn, result)
+            return
+        answer = self._compose(turn)
+        for word in re.findall(r"\S+\s*", answer.text):
+            yield word
+        yield answer
 
     def retriever(self, *, k: int | None = None, mode: Mode = "hybrid") -> HybridRetriever:
         return HybridRetriever(index=self.index, embedder=self.embedder, settings=self.settings, k=k or self.settings.retrieval_k, mode=mode)
@@ -161,16 +204,22 @@ class Engine:
         return self.guardrail.classify(text, self.embedder.embed_one(text), best_passage_similarity=1.0, vocabulary=self._vocabulary())
 
     def _compose(self, turn: Turn) -> Answer:
+        result = None
+        if self.generator is not None and turn.verdict.category not in (OUT_OF_SCOPE, "urgent"):
+            result = self.generator.generate(turn, self)
+        return self._finish(turn, result)
+
+    def _finish(self, turn: Turn, result: GeneratedAnswer | None) -> Answer:
+        """Assemble the ``Answer`` from a generator's result, or quote the passages when there is none."""
         answer_started = time.perf_counter()
         verdict = turn.verdict
         assert verdict is not None and turn.vector is not None
         notes: tuple[str, ...] = ()
         extra: dict[str, Any] = {}
         generator_name = "extractive"
-        if self.generator is not None and verdict.category not in (OUT_OF_SCOPE, "urgent"):
-            result = self.generator.generate(turn, self)
-            sentences, citations = result.sentences, result.citations
-            notes, extra, generator_name = result.notes, result.verification, result.name
+        if result is not None:
+            sentences, citations = list(result.sentences), list(result.citations)
+            notes, extra, generator_name = tuple(result.notes), dict(result.verification), result.name
         else:
             sentences, citations = extractive_answer(turn.query, turn.vector, turn.passages, verdict, self.scoring(), self.settings)
         if verdict.category == GENERAL and not sentences:

@@ -1,0 +1,109 @@
+"""Shared fixtures: the real embedding model (loaded once) and real Chroma indexes in temp folders."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+from chatbot.embeddings import Embedder  # noqa: E402
+from chatbot.settings import Settings, load_settings  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+CORPUS = ROOT / "corpus"
+BIN = Path(sys.executable).parent
+
+
+@pytest.fixture(scope="session")
+def embedder() -> Embedder:
+    return Embedder()
+
+
+def make_settings(tmp: Path, **overrides) -> Settings:
+    """Settings isolated from the developer's environment: temp index, temp feedback database."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CHATBOT_")}
+    env["CHATBOT_CONFIG"] = str(tmp / "no-config.toml")
+    values = {
+        "corpus_dir": CORPUS,
+        "index_dir": tmp / "index",
+        "feedback_db": tmp / "feedback.sqlite3",
+        "reports_dir": tmp / "reports",
+        "common_questions_file": CORPUS / "common_questions.yaml",
+    }
+    values.update(overrides)
+    return load_settings(env, **values)
+
+
+def copy_corpus(dest: Path) -> Path:
+    """A writable copy of the real articles (and nothing else) for tests that change the corpus."""
+    dest.mkdir(parents=True, exist_ok=True)
+    for path in CORPUS.glob("*.md"):
+        shutil.copy(path, dest / path.name)
+    return dest
+
+
+@pytest.fixture(scope="session")
+def built_settings(tmp_path_factory, embedder) -> Settings:
+    """The real corpus, ingested once per test session into a temporary folder."""
+    from chatbot.index import build_index
+
+    settings = make_settings(tmp_path_factory.mktemp("shared-index"))
+    build_index(settings, embedder, show_progress=False)
+    return settings
+
+
+@pytest.fixture(scope="session")
+def engine(built_settings, embedder):
+    from chatbot.chain import Engine
+
+    return Engine(built_settings, embedder=embedder)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for_port(port: int, *, timeout: float = 30.0, process: subprocess.Popen | None = None) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            raise RuntimeError(f"server exited early with code {process.returncode}")
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.1)
+    raise TimeoutError(f"nothing listening on 127.0.0.1:{port} after {timeout} s")
+
+
+@pytest.fixture
+def chroma_server(tmp_path) -> Iterator[tuple[str, int, Path]]:
+    """A real `chroma run` on a free loopback port; yields (host, port, data folder)."""
+    port = free_port()
+    data = tmp_path / "chroma-server"
+    proc = subprocess.Popen(
+        [str(BIN / "chroma"), "run", "--host", "127.0.0.1", "--port", str(port), "--path", str(data)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env={**os.environ, "ANONYMIZED_TELEMETRY": "False"},
+    )
+    try:
+        wait_for_port(port, process=proc)
+        yield "127.0.0.1", port, data
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
