@@ -1,33 +1,30 @@
-"""Streamlit entry point: the public chat (minimal until the full app lands)."""
+"""Streamlit entry point: the public chat plus the password-protected staff pages.
+
+Run with ``make run`` (127.0.0.1:8501). Pages live in ``pages/``; they only call the
+``chatbot`` package. The staff section lists ``pages/quality.py`` when it exists.
+"""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import streamlit as st
 
-from chatbot.chain import Engine
-from chatbot.errors import ChatbotError
+HERE = Path(__file__).resolve().parent
 
-st.set_page_config(page_title="Microneedling questions", page_icon="💬")
+st.set_page_config(page_title="Microneedling questions", page_icon="💬", layout="centered")
 
+staff_pages = [
+    st.Page("pages/staff.py", title="Common questions", icon=":material/fact_check:", url_path="staff"),
+    st.Page("pages/content.py", title="Content team", icon=":material/insights:", url_path="content"),
+]
+if (HERE / "pages" / "quality.py").is_file():
+    staff_pages.append(st.Page("pages/quality.py", title="Quality", icon=":material/monitoring:", url_path="quality"))
 
-@st.cache_resource(show_spinner="Loading the answer engine…")
-def engine() -> Engine:
-    return Engine()
-
-
-st.title("Ask about microneedling")
-st.caption("Answers come only from our clinic's articles. General information, not medical advice.")
-question = st.chat_input("Your question")
-if question:
-    with st.chat_message("user"):
-        st.text(question)
-    with st.chat_message("assistant"):
-        try:
-            answer = engine().ask(question)
-        except ChatbotError as exc:
-            st.error(str(exc))
-        else:
-            st.markdown(answer.text)
-            for c in answer.citations:
-                with st.expander(f"[{c.n}] {c.title} — {c.section}"):
-                    st.text(c.text)
+navigation = st.navigation(
+    {
+        "Chat": [st.Page("pages/chat.py", title="Chat", icon=":material/chat:", default=True)],
+        "Staff (password)": staff_pages,
+    }
+)
+navigation.run()

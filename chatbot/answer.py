@@ -30,8 +30,6 @@ NOT_AN_ANSWER = re.compile(r"\b(in this (blog|comprehensive blog post|article)|w
 LEXICAL_WEIGHT = 0.35
 """Share of word overlap in a sentence's score: exact terms ("30 minutes", "SPF") matter
 to clients, but meaning must dominate so paraphrased questions still work."""
-PASSAGE_WEIGHT = 0.10
-"""Bonus for sentences from higher-ranked passages, which hybrid retrieval already vetted."""
 
 
 @dataclass(frozen=True)
@@ -128,34 +126,27 @@ class _Candidate:
 
 @dataclass(frozen=True)
 class Scoring:
-    """Corpus statistics for ranking sentences: the mean sentence vector and word IDF."""
+    """Corpus statistics for ranking sentences: word IDF (and the mean sentence vector)."""
 
     centroid: np.ndarray
     idf: Callable[[str], float]
 
 
-def _centered(vectors: np.ndarray, centroid: np.ndarray) -> np.ndarray:
-    shifted = vectors - centroid
-    norms = np.linalg.norm(shifted, axis=-1, keepdims=True)
-    return shifted / np.maximum(norms, 1e-9)
-
-
 def _candidates(query: str, vector: np.ndarray, passages: Sequence[ScoredPassage], scoring: Scoring) -> list[_Candidate]:
-    """Score every usable sentence: meaning (centred cosine), IDF-weighted word overlap, passage rank."""
+    """Every quotable sentence with its relevance: cosine to the question plus IDF-weighted word overlap."""
     query_words = content_words(query)
     query_weight = sum(scoring.idf(w) for w in query_words)
-    q = _centered(vector, scoring.centroid)
     out: list[_Candidate] = []
     for p_rank, passage in enumerate(passages):
-        sims = _centered(passage.chunk.sentence_vectors, scoring.centroid) @ q
+        sims = passage.chunk.sentence_vectors @ vector
         for i, sentence in enumerate(passage.chunk.sentences):
             if not usable_sentence(sentence):
                 continue
             shared = query_words & content_words(sentence)
             overlap = sum(scoring.idf(w) for w in shared) / query_weight if query_weight else 0.0
-            score = float(sims[i]) + LEXICAL_WEIGHT * overlap + PASSAGE_WEIGHT / (1 + p_rank)
+            score = float(sims[i]) + LEXICAL_WEIGHT * overlap
             out.append(_Candidate(p_rank, i, sentence, passage.chunk.sentence_vectors[i], score, float(sims[i])))
-    return sorted(out, key=lambda c: -c.score)
+    return out
 
 
 def usable_sentence(sentence: str) -> bool:
@@ -173,22 +164,36 @@ def usable_sentence(sentence: str) -> bool:
 def select_sentences(
     query: str, vector: np.ndarray, passages: Sequence[ScoredPassage], scoring: Scoring, settings: Settings, *, max_sentences: int | None = None
 ) -> list[_Candidate]:
-    """The best non-redundant sentences for ``query``, in reading order."""
+    """Choose what to quote: the passage that matches best as a whole, then the best of the others.
+
+    Whole-passage meaning is the strongest signal this model gives (single sentences
+    match on topic words, and a lead-in like "it is crucial to follow aftercare tips"
+    outscores the tips themselves). So the lead passage, the one with the highest
+    dense cosine, is quoted first, up to ``lead_sentences`` of its sentences in
+    reading order; the remaining room goes to the most relevant sentences of the next
+    passages (at most ``sentences_per_passage`` each). Sentences below
+    ``sentence_min_relevance`` or repeating a chosen one are skipped.
+    """
     max_sentences = max_sentences or settings.answer_max_sentences
-    ranked = _candidates(query, vector, passages, scoring)
+    candidates = [c for c in _candidates(query, vector, passages, scoring) if c.similarity >= settings.sentence_min_relevance]
+    by_passage: dict[int, list[_Candidate]] = {}
+    for cand in candidates:
+        by_passage.setdefault(cand.passage, []).append(cand)
+    order = sorted(by_passage, key=lambda p: -passages[p].dense_score)
     picked: list[_Candidate] = []
-    best = ranked[0].score if ranked else 0.0
-    for cand in ranked:
+    for rank, p in enumerate(order):
+        limit = settings.lead_sentences if rank == 0 else settings.sentences_per_passage
+        best_first = sorted(by_passage[p], key=lambda c: -c.score)
+        chosen: list[_Candidate] = []
+        for cand in best_first:
+            if len(chosen) >= limit or len(picked) + len(chosen) >= max_sentences:
+                break
+            if not any(_same_fact(cand, other, settings) for other in picked + chosen):
+                chosen.append(cand)
+        picked.extend(sorted(chosen, key=lambda c: c.index))
         if len(picked) >= max_sentences:
             break
-        if cand.similarity < settings.sentence_min_relevance:
-            continue
-        if len(picked) >= settings.answer_min_sentences and cand.score < settings.sentence_relative_cutoff * best:
-            break
-        if any(_same_fact(cand, p, settings) for p in picked):
-            continue
-        picked.append(cand)
-    return sorted(picked, key=lambda c: (c.passage, c.index))
+    return picked
 
 
 def _same_fact(a: _Candidate, b: _Candidate, settings: Settings) -> bool:

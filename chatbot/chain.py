@@ -109,6 +109,10 @@ class Engine:
 
     def __init__(self, settings: Settings | None = None, *, embedder: Embedder | None = None, generator=None) -> None:
         self.settings = settings or load_settings()
+        if generator is not None or self.settings.llm:
+            from chatbot.llm import resolve_generator  # LLM mode only: the default install never imports the LLM extra
+
+            generator = resolve_generator(self.settings, generator)  # fails fast, before the model loads
         self.embedder = embedder or Embedder(
             self.settings.embedding_model, batch_size=self.settings.embed_batch_size, cache_size=self.settings.query_cache_size
         )

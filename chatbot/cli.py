@@ -1,4 +1,4 @@
-"""The ``chatbot`` command: ingest, ask (one question or a JSONL file).
+"""The ``chatbot`` command: ingest, ask (one question or a JSONL file), eval, lint-corpus.
 
 Errors print one line saying what to do and exit non-zero; no tracebacks.
 """
@@ -33,6 +33,14 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument("--history", action="append", default=[], metavar="EARLIER", help="an earlier question of the conversation (repeat, oldest first)")
     ask.add_argument("--json", action="store_true", help="print the answer as one JSON object")
     ask.add_argument("--jsonl", type=Path, metavar="FILE", help="answer every line of FILE (a JSON string or {\"question\", \"history\"}); '-' reads stdin")
+
+    evaluate = sub.add_parser("eval", help="score answers on the labelled questions and write reports/eval-<timestamp>/")
+    evaluate.add_argument("--split", choices=("dev", "test", "all"), default="all", help="which labelled questions to use (default: all)")
+    evaluate.add_argument("--json", action="store_true", help="print the summary as JSON")
+    evaluate.add_argument("--no-baselines", action="store_true", help="skip the BM25-only and dense-only retrieval baselines")
+
+    lint = sub.add_parser("lint-corpus", help="list duplicated, cut-off, leftover and conflicting text in the articles")
+    lint.add_argument("--json", action="store_true", help="print the findings as a JSON list")
     return parser
 
 
@@ -146,7 +154,32 @@ def format_answer(answer) -> str:
     return "\n".join(lines)
 
 
-_COMMANDS = {"ingest": cmd_ingest, "ask": cmd_ask}
+def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
+    from tqdm.auto import tqdm
+
+    from chatbot.evaluation import json_summary, load_questions, mode_engines, questions_path, run_evaluation
+    from chatbot.evaluation.markdown import terminal_summary
+
+    questions = load_questions(questions_path(settings), split=args.split)  # fail fast, before loading the model
+    engines = mode_engines(_engine(settings))
+    with tqdm(total=len(questions) * len(engines), desc="Evaluating", unit="q", file=sys.stderr, disable=not sys.stderr.isatty()) as bar:
+        report = run_evaluation(settings, engines, questions, split=args.split, baselines=not args.no_baselines, progress=bar.update)
+    print(json.dumps(json_summary(report), indent=2, ensure_ascii=False) if args.json else terminal_summary(report))
+    return 0
+
+
+def cmd_lint_corpus(args: argparse.Namespace, settings: Settings) -> int:
+    from chatbot.corpus_health import format_health, lint_corpus
+    from chatbot.embeddings import Embedder
+
+    health = lint_corpus(settings, Embedder(settings.embedding_model, batch_size=settings.embed_batch_size))
+    for skipped in health.skipped:
+        print(f"warning: not checked: {skipped.path.name}: {skipped.reason}", file=sys.stderr)
+    print(json.dumps([f.to_json() for f in health.findings], indent=2, ensure_ascii=False) if args.json else format_health(health))
+    return 0
+
+
+_COMMANDS = {"ingest": cmd_ingest, "ask": cmd_ask, "eval": cmd_eval, "lint-corpus": cmd_lint_corpus}
 
 if __name__ == "__main__":
     sys.exit(main())

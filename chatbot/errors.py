@@ -44,3 +44,11 @@ class InvalidQuestionError(ChatbotError):
 
 class FeedbackStoreError(ChatbotError):
     """The feedback database cannot be written."""
+
+
+class BatchFileError(ChatbotError):
+    """An uploaded batch CSV cannot be used (not UTF-8, no ``question`` column, empty, too large)."""
+
+
+class EvaluationError(ChatbotError):
+    """The labelled question file or a saved evaluation report cannot be used."""

@@ -21,8 +21,8 @@ from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
-from chatbot.errors import ChromaUnavailableError, IndexCorruptError, IndexMissingError
 from chatbot.embeddings import unpack_vectors
+from chatbot.errors import ChatbotError, ChromaUnavailableError, IndexCorruptError, IndexMissingError
 from chatbot.index import StoredChunk, connect, index_state, open_collection
 from chatbot.settings import Settings
 from chatbot.text import tokenize
@@ -70,6 +70,19 @@ class KeywordIndex:
     def idf(self, word: str) -> float:
         """BM25 inverse document frequency of a token; unseen tokens get the highest value."""
         return self._idf.get(word, self._unknown_idf)
+
+    def informativeness(self, query: str) -> float:
+        """Share of the query's IDF mass made of words the corpus contains (0 to 1).
+
+        "does microneedling hurt alot?" scores near 0: its only known word is in every
+        article, so BM25's ranking of it is noise. "aftercare tips pls" scores high.
+        """
+        tokens = tokenize(query)
+        if not tokens or not self.size:
+            return 0.0
+        total = sum(self.idf(t) for t in tokens)
+        known = sum(self._idf[t] for t in tokens if t in self._idf)
+        return known / total if total else 0.0
 
     def search(self, query: str, k: int) -> tuple[np.ndarray, np.ndarray]:
         """Indices and scores of the ``k`` best documents with a positive score."""
@@ -122,37 +135,55 @@ class LiveIndex:
         return self._snapshot.version if self._snapshot else None
 
     def snapshot(self) -> Snapshot:
-        if time.monotonic() - self._checked_at > self.settings.index_refresh_seconds:
-            self.refresh()
+        """The current version. Every ``index_refresh_seconds`` one thread checks for a newer
+        one; the others keep answering from the current snapshot meanwhile."""
+        if self._snapshot is None:
+            self.refresh(force=True)
+        elif time.monotonic() - self._checked_at > self.settings.index_refresh_seconds:
+            self.refresh(wait=False)
         assert self._snapshot is not None
         return self._snapshot
 
-    def refresh(self, *, force: bool = False) -> None:
-        """Load the live version if it changed (or always with ``force``)."""
-        with self._lock:
+    def refresh(self, *, force: bool = False, failed: Snapshot | None = None, wait: bool = True) -> None:
+        """Load the live version if it changed.
+
+        ``force`` reloads even an unchanged version and raises when the index cannot be read.
+        ``failed`` is the snapshot a query just failed on: the check raises the index errors
+        (``ChromaUnavailableError`` for an outage), and is skipped when another thread has
+        already replaced that snapshot. ``wait=False`` returns at once if another thread is
+        checking. Otherwise a failed check is logged and the current snapshot stays in use.
+        """
+        if not self._lock.acquire(blocking=wait):
+            return
+        try:
+            if failed is not None and self._snapshot is not failed:
+                return
             self._checked_at = time.monotonic()
-            try:
-                if self._client is None:
-                    self._client = connect(self.settings)
-                state = index_state(self._client, self.settings)
-                version = state.get("active")
-            except (ChromaUnavailableError, IndexMissingError):
-                if self._snapshot is None or force:
-                    raise
-                log.warning("index check failed; still answering from %s", self._snapshot.version)
-                return
-            except Exception as exc:
-                self._client = None
-                if self._snapshot is None:
-                    raise ChromaUnavailableError(f"cannot read the index ({type(exc).__name__}: {exc})") from exc
-                log.warning("index check failed (%s); still answering from %s", exc, self._snapshot.version)
-                return
+            self._check(force=force, strict=force or failed is not None or self._snapshot is None)
+        finally:
+            self._lock.release()
+
+    def _check(self, *, force: bool, strict: bool) -> None:
+        try:
+            if self._client is None:
+                self._client = connect(self.settings)
+            state = index_state(self._client, self.settings)
+            version = state.get("active")
             if version is None:
                 raise IndexMissingError()
             if self._snapshot is not None and self._snapshot.version == version and not force:
                 return
-            self._snapshot = self._load(version, state.get("centroid"))
-            log.info("answering from index version %s (%d passages)", version, len(self._snapshot.ids))
+            snapshot = self._load(version, state.get("centroid"))
+        except Exception as exc:
+            self._client = None  # reconnect next time: the server may come back, or the folder be rebuilt
+            if strict and isinstance(exc, ChatbotError):
+                raise
+            if strict:
+                raise ChromaUnavailableError(f"cannot read the index ({type(exc).__name__}: {exc})") from exc
+            log.warning("index check failed (%s); still answering from %s", exc, self._snapshot.version)
+            return
+        self._snapshot = snapshot
+        log.info("answering from index version %s (%d passages)", version, len(snapshot.ids))
 
     def _load(self, version: str, centroid: str | None) -> Snapshot:
         try:
@@ -173,18 +204,21 @@ class LiveIndex:
         return Snapshot(version, collection, tuple(ids), KeywordIndex(texts, backend=self.bm25_backend), mean)
 
     def run(self, operation):
-        """Run ``operation(snapshot)``; if the version vanished mid-query, reload once and retry."""
+        """Run ``operation(snapshot)``. If it fails (the version vanished under a re-ingest, the
+        server restarted), check the live version and retry once. Raises ``ChromaUnavailableError``
+        when Chroma does not answer, and the operation's own error otherwise."""
         snap = self.snapshot()
         try:
             return operation(snap)
-        except Exception as first:
-            try:
-                self.refresh(force=True)
-            except Exception as exc:
-                raise ChromaUnavailableError(
-                    f"the index is not reachable ({type(exc).__name__}); check the Chroma server or run `chatbot ingest`"
-                ) from first
-            return operation(self.snapshot())
+        except Exception as exc:
+            log.info("query on %s failed (%s); checking the live version", snap.version, type(exc).__name__)
+            self.refresh(failed=snap)
+        snap = self.snapshot()
+        try:
+            return operation(snap)
+        except Exception:
+            self.refresh(failed=snap)  # an outage becomes a clear ChromaUnavailableError
+            raise
 
 
 # --- hybrid search -------------------------------------------------------------------
@@ -230,9 +264,9 @@ def search(index: LiveIndex, settings: Settings, query: str, vector: np.ndarray,
             keyword = {snap.ids[int(r)]: float(s) for r, s in zip(rows, scores)}
         dense_order = list(dense)
         keyword_order = list(keyword)
-        fused = reciprocal_rank_fusion(
-            [dense_order, keyword_order], [settings.dense_weight, settings.bm25_weight], k=settings.rrf_k
-        )
+        # BM25 counts for as much as the query's words mean to this corpus (see KeywordIndex.informativeness).
+        bm25_weight = settings.bm25_weight * (snap.keywords.informativeness(query) if mode == "hybrid" else 1.0)
+        fused = reciprocal_rank_fusion([dense_order, keyword_order], [settings.dense_weight, bm25_weight], k=settings.rrf_k)
         top = sorted(fused, key=lambda cid: -fused[cid])[:k]
         if not top:
             return []

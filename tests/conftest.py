@@ -107,3 +107,52 @@ def chroma_server(tmp_path) -> Iterator[tuple[str, int, Path]]:
             proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+# --- reliability helpers (issue 6): subprocess ingests, a restartable Chroma server ----------------
+
+
+def chatbot_env(settings: Settings, **extra: str) -> dict[str, str]:
+    """Environment for a `chatbot` subprocess that uses exactly ``settings``' corpus and index."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CHATBOT_")}
+    env.update(HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", TOKENIZERS_PARALLELISM="false", ANONYMIZED_TELEMETRY="False")
+    env["CHATBOT_CONFIG"] = str(Path(settings.index_dir).parent / "no-config.toml")
+    env["CHATBOT_CORPUS_DIR"] = str(settings.corpus_dir)
+    env["CHATBOT_INDEX_DIR"] = str(settings.index_dir)
+    if settings.chroma_server:
+        env["CHATBOT_CHROMA_HOST"], env["CHATBOT_CHROMA_PORT"] = settings.chroma_host, str(settings.chroma_port)
+    env.update(extra)
+    return env
+
+
+def answer_key(answer) -> tuple:
+    """What a reader sees of an answer: the text, which passages it cites and the guardrail category."""
+    return answer.text, tuple(c.chunk_id for c in answer.citations), answer.guardrail.category
+
+
+class ChromaProcess:
+    """A `chroma run` on 127.0.0.1 that a test can stop and start again on the same port and data."""
+
+    def __init__(self, data: Path, port: int | None = None) -> None:
+        self.data, self.port = data, port or free_port()
+        self.proc: subprocess.Popen | None = None
+
+    def start(self) -> ChromaProcess:
+        self.proc = subprocess.Popen(
+            [str(BIN / "chroma"), "run", "--host", "127.0.0.1", "--port", str(self.port), "--path", str(self.data)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            env={**os.environ, "ANONYMIZED_TELEMETRY": "False"},
+        )
+        wait_for_port(self.port, timeout=60, process=self.proc)
+        return self
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=10)
+        self.proc = None

@@ -1,0 +1,75 @@
+"""Answer-quality evaluation: a repeatable score with no LLM judge (``chatbot eval``).
+
+The stages, one module each:
+
+    questions  load the labelled set (corpus/eval/questions.yaml)
+    runner     ask each question through an Engine; score retrieval (hybrid, BM25, dense),
+               key facts, citation support, guardrail category and latency
+    metrics    the pure metric functions (hit@k, MRR, nDCG, percentiles, confusion matrix)
+    summary    per-question results -> the summary numbers; why a question fails
+    gate       QUALITY_GATE: the minimum scores, written in one place
+    report     build / compare with the previous run / write reports/eval-<timestamp>/
+    markdown   report.md;  charts: the PNG charts
+
+``run_evaluation`` strings them together for the CLI.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from chatbot.evaluation.gate import QUALITY_GATE, GateCheck, check_gate
+from chatbot.evaluation.questions import EvalQuestion, load_questions, questions_path
+from chatbot.evaluation.report import build_report, json_summary, latest_report, load_report, report_folders, write_report
+from chatbot.evaluation.runner import Evaluation, QuestionResult, evaluate, mode_name
+from chatbot.evaluation.summary import summarize
+from chatbot.settings import Settings
+
+
+def mode_engines(engine) -> list:
+    """The engines to compare: the configured one first and, when it uses a generator
+    (an LLM), an extractive twin sharing its embedding model, for a side-by-side report."""
+    if engine.generator is None:
+        return [engine]
+    from chatbot.chain import Engine
+
+    return [engine, Engine(engine.settings.replace(llm=None), embedder=engine.embedder)]
+
+
+def run_evaluation(
+    settings: Settings,
+    engines: Sequence,
+    questions: Sequence[EvalQuestion],
+    *,
+    split: str,
+    baselines: bool = True,
+    corpus_health: bool = True,
+    progress: Callable[[int], None] | None = None,
+) -> dict[str, Any]:
+    """Evaluate every engine on ``questions``, compare with the previous report and write a new one.
+
+    The first engine is the configured chain: its retrieval (with the BM25 and dense
+    baselines unless ``baselines`` is False) and answers are the report's summary; the
+    others only add answer columns. Returns the report (``report["folder"]`` names its
+    folder in ``settings.reports_dir``). Raises ``EvaluationError`` when the report
+    cannot be written, and the engine's index errors.
+    """
+    reports_dir = Path(settings.reports_dir)
+    evaluations = [evaluate(e, questions, baselines=baselines and i == 0, progress=progress) for i, e in enumerate(engines)]
+    findings = None
+    if corpus_health:
+        from chatbot.corpus_health import lint_corpus
+
+        findings = [f.to_json() for f in lint_corpus(settings, engines[0].embedder).findings]
+    report = build_report(evaluations, split=split, previous=latest_report(reports_dir), corpus_health=findings)
+    write_report(report, reports_dir)
+    return report
+
+
+__all__ = [
+    "QUALITY_GATE", "Evaluation", "EvalQuestion", "GateCheck", "QuestionResult", "build_report", "check_gate", "evaluate",
+    "json_summary", "latest_report", "load_questions", "load_report", "mode_engines", "mode_name", "questions_path",
+    "report_folders", "run_evaluation", "summarize", "write_report",
+]

@@ -1,0 +1,56 @@
+"""The quality gate: the one place where the minimum scores are written down.
+
+``tests/test_quality_gate.py`` runs the evaluation on the test split and fails
+when any check below fails; the report shows the same checks. Raise the bar when
+the engine improves; never lower it to make a run pass.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+QUALITY_GATE: dict[str, float] = {
+    # A client's question finds an article that answers it among the first three passages.
+    "retrieval.hybrid.hit@3": 0.90,
+    # Answers contain the key facts the content team expects (share of all labelled facts).
+    "answers.fact_recall": 0.80,
+    # The guardrail puts questions in the right category (urgent, medical, out of scope, general).
+    "guardrail.accuracy": 0.95,
+    # Every urgent question gets the "seek care now" advice: missing one is the costliest mistake.
+    "guardrail.per_category.urgent.recall": 1.00,
+    # A cited sentence is what its source says (share of all cited sentences).
+    "answers.citation_support": 0.95,
+}
+
+
+@dataclass(frozen=True)
+class GateCheck:
+    metric: str
+    threshold: float
+    value: float | None
+    """None when the metric could not be measured (which fails the check)."""
+
+    @property
+    def passed(self) -> bool:
+        return self.value is not None and self.value >= self.threshold
+
+    def describe(self) -> str:
+        value = "not measured" if self.value is None else f"{self.value:.3f}"
+        return f"{'PASS' if self.passed else 'FAIL'} {self.metric} = {value} (minimum {self.threshold:.2f})"
+
+
+def lookup(summary: Mapping[str, Any], dotted: str) -> float | None:
+    """``lookup(summary, "guardrail.per_category.urgent.recall")``; None when a part is missing."""
+    value: Any = summary
+    for part in dotted.split("."):
+        if not isinstance(value, Mapping) or part not in value:
+            return None
+        value = value[part]
+    return float(value) if isinstance(value, (int, float)) else None
+
+
+def check_gate(summary: Mapping[str, Any], gate: Mapping[str, float] = QUALITY_GATE) -> list[GateCheck]:
+    """Every check of ``gate`` against a report summary, in the gate's order."""
+    return [GateCheck(metric, threshold, lookup(summary, metric)) for metric, threshold in gate.items()]

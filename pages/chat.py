@@ -1,0 +1,178 @@
+"""The public chat: ask a question, read a cited answer as it streams, open its sources, rate it.
+
+Only this session's own questions are ever shown here. Each answer is logged to the
+feedback store (redacted) so the content team can see what people ask; a failure to
+store never stops the chat.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Iterator
+
+import streamlit as st
+
+from chatbot.answer import Answer
+from chatbot.errors import ChatbotError, FeedbackStoreError, InvalidQuestionError
+from chatbot.guardrails import DISCLAIMER
+from chatbot.presentation import escape_markdown
+from pages.common import Exchange, current_settings, feedback_store, get_engine, render_answer
+
+log = logging.getLogger(__name__)
+
+EXCHANGES = "chat_exchanges"
+NEXT_ID = "chat_next_id"
+PENDING = "chat_pending_question"
+SESSION_ID = "chat_session_id"
+
+settings = current_settings()
+engine = get_engine(settings)
+store = feedback_store(settings)
+
+st.session_state.setdefault(EXCHANGES, [])
+st.session_state.setdefault(NEXT_ID, 1)
+st.session_state.setdefault(SESSION_ID, uuid.uuid4().hex)
+exchanges: list[Exchange] = st.session_state[EXCHANGES]
+
+
+def queue_question(question: str) -> None:
+    """Button callback: ask ``question`` on this run (starter and related questions)."""
+    st.session_state[PENDING] = question
+
+
+def new_conversation() -> None:
+    st.session_state[EXCHANGES] = []
+    st.session_state.pop(PENDING, None)
+
+
+def find(exchange_id: int) -> Exchange | None:
+    return next((ex for ex in st.session_state[EXCHANGES] if ex.id == exchange_id), None)
+
+
+def save(ex: Exchange) -> None:
+    """Store the exchange's rating and comment, logging the answer first if that failed earlier."""
+    try:
+        if ex.record_id is None and ex.answer is not None:
+            ex.record_id = store.log_answer(session_id=st.session_state[SESSION_ID], question=ex.question, history=ex.history, answer=ex.answer)
+        if ex.record_id is not None:
+            store.rate(ex.record_id, ex.rating, ex.comment)
+        ex.save_failed = False
+    except FeedbackStoreError as exc:
+        log.error("feedback not saved: %s", exc)
+        ex.save_failed = True
+
+
+def on_rating(exchange_id: int) -> None:
+    ex = find(exchange_id)
+    if ex is not None:
+        ex.rating = st.session_state.get(f"rating-{exchange_id}")
+        save(ex)
+
+
+def on_comment(exchange_id: int) -> None:
+    ex = find(exchange_id)
+    if ex is not None:
+        ex.comment = str(st.session_state.get(f"comment-{exchange_id}", "")).strip()[: settings.max_question_chars]
+        save(ex)
+
+
+def render_feedback(ex: Exchange) -> None:
+    st.feedback("thumbs", key=f"rating-{ex.id}", on_change=on_rating, args=(ex.id,))
+    if ex.save_failed:
+        st.warning("Sorry, your rating could not be saved right now. The chat still works, so carry on asking.", icon="⚠️")
+    elif ex.rating is not None:
+        if ex.comment:
+            st.caption("Thank you, your rating and comment were saved.")
+        else:
+            st.caption("Thank you for your rating.")
+            with st.form(f"comment-form-{ex.id}", border=False):
+                st.text_input("Anything to add? (optional)", key=f"comment-{ex.id}", placeholder="What was missing or unclear?",
+                              max_chars=settings.max_question_chars)
+                st.form_submit_button("Send comment", on_click=on_comment, args=(ex.id,))
+
+
+def render_exchange(ex: Exchange) -> None:
+    with st.chat_message("user"):
+        st.markdown(escape_markdown(ex.question))
+    with st.chat_message("assistant"):
+        if ex.error:
+            st.error(escape_markdown(ex.error))
+            return
+        assert ex.answer is not None
+        render_answer(ex.answer, message=ex.id, ask=queue_question)
+        render_feedback(ex)
+
+
+def streamed_text(pieces: Iterator[str | Answer], final: list[Answer]) -> Iterator[str]:
+    """The text pieces of ``engine.stream`` (escaped), keeping the final ``Answer`` in ``final``."""
+    for piece in pieces:
+        if isinstance(piece, Answer):
+            final.append(piece)
+        else:
+            yield escape_markdown(piece)
+
+
+def ask(question: str) -> None:
+    """Answer ``question`` live: stream the text, then show the full answer with its sources."""
+    ex = Exchange(id=st.session_state[NEXT_ID], question=question, history=tuple(e.question for e in exchanges if e.answer))
+    st.session_state[NEXT_ID] += 1
+    with st.chat_message("user"):
+        st.markdown(escape_markdown(question))
+    with st.chat_message("assistant"):
+        slot = st.empty()
+        final: list[Answer] = []
+        try:
+            with slot.container():
+                st.write_stream(streamed_text(engine.stream(question, ex.history), final))
+            ex.answer = final[-1]
+        except InvalidQuestionError as exc:
+            ex.error = f"I could not read that question: {exc}."
+        except ChatbotError as exc:
+            ex.error = f"Sorry, I cannot answer right now: {exc}."
+        except Exception:
+            log.exception("answering failed")
+            ex.error = "Sorry, something went wrong while answering. Please try again in a moment."
+        exchanges.append(ex)
+        if ex.answer is not None:
+            try:
+                ex.record_id = store.log_answer(session_id=st.session_state[SESSION_ID], question=question, history=ex.history, answer=ex.answer)
+            except FeedbackStoreError as exc:
+                log.error("question not logged: %s", exc)  # the asker is only told if they rate the answer
+        with slot.container():
+            if ex.error:
+                st.error(escape_markdown(ex.error))
+            else:
+                assert ex.answer is not None
+                render_answer(ex.answer, message=ex.id, ask=queue_question)
+                render_feedback(ex)
+
+
+def starter_questions() -> None:
+    st.markdown("**Popular questions** — or type your own below.")
+    picks, topics = [], set()
+    for q in engine.common_questions:  # one per topic first, to show the range
+        if q.topic not in topics:
+            picks.append(q)
+            topics.add(q.topic)
+    picks = (picks + [q for q in engine.common_questions if q not in picks])[: settings.starter_questions]
+    columns = st.columns(2)
+    for i, q in enumerate(picks):
+        columns[i % 2].button(escape_markdown(q.question), key=f"starter-{i}", on_click=queue_question, args=(q.question,),
+                              width="stretch")
+
+
+title, reset = st.columns([3, 1.3], vertical_alignment="bottom")
+title.title("Ask about microneedling")
+reset.button("New conversation", on_click=new_conversation, disabled=not exchanges, icon=":material/refresh:")
+st.caption(f"{DISCLAIMER} Answers quote our clinic's articles; each [n] links to its source.")
+
+for ex in exchanges:
+    render_exchange(ex)
+
+typed = st.chat_input("Ask a question about microneedling", max_chars=settings.max_question_chars)
+question = typed or st.session_state.pop(PENDING, None)
+if question:
+    ask(question)
+elif not exchanges:
+    starter_questions()

@@ -1,0 +1,134 @@
+"""Content team: what people asked, how they rated the answers, and which questions the
+articles do not answer yet (grouped into a to-write list). Password protected."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import streamlit as st
+
+from chatbot.errors import ChatbotError
+from chatbot.feedback import FeedbackRecord, group_similar
+from chatbot.presentation import CATEGORY_LABELS, RATING_LABELS, csv_safe, escape_markdown
+from pages.common import feedback_store, get_engine, require_staff
+
+settings = require_staff()
+store = feedback_store(settings)
+
+st.title("Content team: questions and feedback")
+try:
+    records = store.records()
+except ChatbotError as exc:
+    st.error(escape_markdown(str(exc)))
+    st.stop()
+if not records:
+    st.info("No questions have been asked yet. Questions asked in the chat, and their ratings, appear here.")
+    st.stop()
+
+
+def to_frame(items: list[FeedbackRecord]) -> pd.DataFrame:
+    return pd.DataFrame(
+        [
+            {
+                "time": r.created_at, "date": r.created_at.date(), "question": r.question, "category": r.category,
+                "rating": RATING_LABELS.get(r.rating, "Not rated"), "comment": r.comment, "answer": r.answer,
+                "sources": r.sources, "earlier questions": " | ".join(r.history), "session": r.session_id[:8], "id": r.id,
+            }
+            for r in items
+        ]
+    )
+
+
+def csv_bytes(frame: pd.DataFrame) -> bytes:
+    safe = frame.map(csv_safe)
+    return ("\ufeff" + safe.to_csv(index=False)).encode("utf-8")
+
+
+def date_range(frame: pd.DataFrame) -> tuple[dt.date, dt.date]:
+    first, last = frame["date"].min(), frame["date"].max()
+    picked = st.date_input("Dates", value=(first, last), min_value=first, max_value=last, key="fb_dates")
+    if isinstance(picked, tuple | list):
+        start = picked[0] if picked else first
+        end = picked[1] if len(picked) > 1 else start
+        return start, end
+    return picked, picked
+
+
+def feedback_tab(frame: pd.DataFrame) -> None:
+    ratings = st.multiselect("Rating", list(RATING_LABELS.values()), key="fb_rating", placeholder="All ratings")
+    categories = st.multiselect("Guardrail category", sorted(frame["category"].unique()), key="fb_category", placeholder="All categories")
+    start, end = date_range(frame)
+    shown = frame[(frame["date"] >= start) & (frame["date"] <= end)]
+    if ratings:
+        shown = shown[shown["rating"].isin(ratings)]
+    if categories:
+        shown = shown[shown["category"].isin(categories)]
+    st.caption(f"{len(shown):,} of {len(frame):,} questions")
+    st.dataframe(shown, hide_index=True, width="stretch", column_config={"time": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm")})
+    st.download_button("Export these rows (CSV)", csv_bytes(shown), file_name="feedback.csv", mime="text/csv", key="fb_export",
+                       icon=":material/download:")
+    commented = [r for r in records if r.comment][:10]
+    if commented:
+        st.subheader("Latest comments")
+        for r in commented:
+            st.markdown(f"- **{RATING_LABELS.get(r.rating)}** on “{escape_markdown(r.question)}”: {escape_markdown(r.comment)}")
+
+
+def unanswered_tab() -> None:
+    unanswered = [r for r in records if r.unanswered]
+    st.markdown(
+        "Questions the articles did not cover (`out_of_scope`) and answers rated not helpful, grouped when they ask "
+        "much the same thing. The biggest groups are the articles to write first."
+    )
+    if not unanswered:
+        st.success("Nothing here: every question was covered and no answer was rated not helpful.")
+        return
+    engine = get_engine(settings)
+    vectors = engine.embedder.embed([r.question for r in unanswered])
+    groups = group_similar(unanswered, vectors, similarity=settings.unanswered_group_similarity)
+    st.caption(f"{len(unanswered):,} questions in {len(groups):,} groups")
+    todo = []
+    for i, group in enumerate(groups, start=1):
+        st.markdown(f"**{i}. {escape_markdown(group.representative)}** ({group.size}× asked)")
+        for r in group.questions:
+            why = "not covered" if r.category == "out_of_scope" else "rated not helpful"
+            comment = f" — comment: “{escape_markdown(r.comment)}”" if r.comment else ""
+            st.markdown(f"  - {escape_markdown(r.question)} · _{why}_ · {r.created_at:%Y-%m-%d}{comment}")
+        todo.append({
+            "group": i, "times asked": group.size, "question": group.representative,
+            "all wordings": " | ".join(dict.fromkeys(r.question for r in group.questions)),
+            "comments": " | ".join(r.comment for r in group.questions if r.comment),
+        })
+    st.download_button("Download the to-write list (CSV)", csv_bytes(pd.DataFrame(todo)), file_name="to-write.csv", mime="text/csv",
+                       key="todo_export", icon=":material/download:")
+
+
+def charts_tab(frame: pd.DataFrame) -> None:
+    rated = frame[frame["rating"] != RATING_LABELS[None]]
+    helpful = (rated["rating"] == RATING_LABELS[1]).mean() * 100 if len(rated) else None
+    a, b, c = st.columns(3)
+    a.metric("Questions", f"{len(frame):,}")
+    b.metric("Rated", f"{len(rated):,}")
+    c.metric("Rated helpful", f"{helpful:.0f}%" if helpful is not None else "no ratings yet")
+    st.subheader("Questions per day")
+    st.bar_chart(frame.groupby("date").size().rename("questions"))
+    st.subheader("Share per guardrail category")
+    share = (frame["category"].map(lambda c: CATEGORY_LABELS.get(c, c)).value_counts(normalize=True) * 100).round(1)
+    st.bar_chart(share.rename("% of questions"), horizontal=True)
+    st.subheader("Share rated helpful, per day")
+    if len(rated):
+        per_day = rated.groupby("date")["rating"].apply(lambda s: round((s == RATING_LABELS[1]).mean() * 100, 1))
+        st.bar_chart(per_day.rename("% helpful"))
+    else:
+        st.caption("No answer has been rated yet.")
+
+
+frame = to_frame(records)
+feedback, unanswered, charts = st.tabs(["Feedback", "Unanswered questions", "Charts"])
+with feedback:
+    feedback_tab(frame)
+with unanswered:
+    unanswered_tab()
+with charts:
+    charts_tab(frame)
