@@ -223,21 +223,56 @@ def cite(picked: Sequence[_Candidate], passages: Sequence[ScoredPassage]) -> tup
     return sentences, citations
 
 
+def find_disagreement(
+    picked: Sequence[_Candidate], candidates: Sequence[_Candidate], passages: Sequence[ScoredPassage], settings: Settings
+) -> tuple[_Candidate, _Candidate] | None:
+    """A quoted sentence and a sentence of another article's passage that contradict each other.
+
+    Same subject (cosine at least ``conflict_similarity``) and one denies what the other
+    asserts ("pores cannot shrink" / "Shrinking pore size"), using the same negation
+    check as ``chatbot lint-corpus``. Returns (quoted, other) or None.
+    """
+    from chatbot.corpus_health import contradicts
+
+    for a in picked:
+        for b in candidates:
+            if passages[a.passage].chunk.article == passages[b.passage].chunk.article:
+                continue
+            if float(a.vector @ b.vector) >= settings.conflict_similarity and (contradicts(a.text, b.text) or contradicts(b.text, a.text)):
+                return a, b
+    return None
+
+
 def extractive_answer(
     query: str, vector: np.ndarray, passages: Sequence[ScoredPassage], verdict: GuardrailVerdict, scoring: Scoring, settings: Settings
-) -> tuple[list[AnswerSentence], list[Citation]]:
+) -> tuple[list[AnswerSentence], list[Citation], tuple[str, ...]]:
     """Quote the passages for ``query`` according to the guardrail's category.
 
-    Out-of-scope questions get no quotes at all; urgent ones at most two, after
-    the advice to seek care.
+    Returns the cited sentences, their sources and notes for the reader. Out-of-scope
+    questions get no quotes at all; urgent ones at most two, after the advice to seek
+    care. When a quoted sentence contradicts another article's passage, both are
+    quoted and a note says the articles differ.
     """
     if verdict.category == OUT_OF_SCOPE or not passages:
-        return [], []
+        return [], [], ()
     limit = 2 if verdict.category == URGENT else settings.answer_max_sentences
     picked = select_sentences(query, vector, passages, scoring, settings, max_sentences=limit)
     if verdict.category == GENERAL and not picked:
-        return [], []
-    return cite(picked, passages)
+        return [], [], ()
+    relevant = [c for c in _candidates(query, vector, passages, scoring) if c.similarity >= settings.sentence_min_relevance]
+    clash = find_disagreement(picked, relevant, passages, settings)
+    if clash is None:
+        sentences, citations = cite(picked, passages)
+        return sentences, citations, ()
+    quoted, other = clash
+    if other not in picked:
+        if len(picked) >= limit:  # make room: drop the weakest sentence other than the contradicted one
+            picked.remove(min((c for c in picked if c is not quoted), key=lambda c: c.score))
+        picked = sorted([*picked, other], key=lambda c: (c.passage, c.index))
+    sentences, citations = cite(picked, passages)
+    n_of = {s.text: s.citation for s in sentences}
+    note = f"Our articles don't agree on this point: compare [{n_of[quoted.text]}] and [{n_of[other.text]}], and ask a dermatologist if it matters for you."
+    return sentences, citations, (note,)
 
 
 def same_text(a: str, b: str) -> bool:

@@ -30,11 +30,14 @@ from chatbot.conversation import is_follow_up, standalone_query
 from chatbot.corpus import CommonQuestion, load_common_questions
 from chatbot.embeddings import Embedder
 from chatbot.errors import InvalidQuestionError
-from chatbot.guardrails import GENERAL, OUT_OF_SCOPE, OUT_OF_SCOPE_MESSAGE, Guardrail, GuardrailVerdict
-from chatbot.retrieval import HybridRetriever, LiveIndex, Mode, ScoredPassage, search
+from chatbot.guardrails import GENERAL, MEDICAL, OUT_OF_SCOPE, OUT_OF_SCOPE_MESSAGE, Guardrail, GuardrailVerdict
+from chatbot.retrieval import HybridRetriever, LiveIndex, Mode, ScoredPassage, reciprocal_rank_fusion, search
 from chatbot.settings import Settings, load_settings
 
 log = logging.getLogger(__name__)
+
+SAFETY_QUERY = "Is microneedling safe for people with this condition? Risks and who should not have microneedling."
+"""Added to a medical question's search, so the safety and contraindication passages are found too."""
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
 
@@ -183,7 +186,12 @@ class Engine:
         turn = Turn(question=question, history=history)
         turn.follow_up = is_follow_up(question, history)
         turn.query = standalone_query(question, history, max_turns=s.max_history_turns)
-        turn.vector = self.embedder.embed_one(turn.query)
+        turn.vector = self.embedder.embed_one(question)
+        if turn.follow_up:
+            # The follow-up leads, the earlier question supplies the subject: "how many sessions?"
+            # after "does it work for acne scars?" must find sessions, in the acne-scar article.
+            mixed = turn.vector + s.follow_up_context_weight * self.embedder.embed_one(history[-1])
+            turn.vector = (mixed / np.linalg.norm(mixed)).astype(np.float32)
         return turn
 
     def _retrieve(self, turn: Turn) -> Turn:
@@ -201,7 +209,18 @@ class Engine:
             turn.question, self.embedder.embed_one(turn.question), best_passage_similarity=best,
             vocabulary=self._vocabulary(), history_verdicts=history_verdicts, is_follow_up=turn.follow_up,
         )
+        if turn.verdict.category == MEDICAL:
+            turn.passages = self._with_safety_passages(turn)
         return turn
+
+    def _with_safety_passages(self, turn: Turn) -> list[ScoredPassage]:
+        """A personal health question is implicitly "is it safe for me?": also search for what the
+        articles say about risks and who should not have microneedling, and merge both rankings."""
+        query = f"{turn.query} {SAFETY_QUERY}"
+        safety = search(self.index, self.settings, query, self.embedder.embed_one(query))
+        fused = reciprocal_rank_fusion([[p.chunk.id for p in turn.passages], [p.chunk.id for p in safety]], [1.0, 1.0], k=self.settings.rrf_k)
+        by_id = {p.chunk.id: p for p in safety} | {p.chunk.id: p for p in turn.passages}
+        return [by_id[cid] for cid in sorted(fused, key=lambda c: -fused[c])[: self.settings.retrieval_k]]
 
     def _classify_alone(self, text: str) -> GuardrailVerdict:
         # Earlier turns are classified on their own words only: their retrieval is not repeated.
@@ -225,7 +244,7 @@ class Engine:
             sentences, citations = list(result.sentences), list(result.citations)
             notes, extra, generator_name = tuple(result.notes), dict(result.verification), result.name
         else:
-            sentences, citations = extractive_answer(turn.query, turn.vector, turn.passages, verdict, self.scoring(), self.settings)
+            sentences, citations, notes = extractive_answer(turn.query, turn.vector, turn.passages, verdict, self.scoring(), self.settings)
         if verdict.category == GENERAL and not sentences:
             verdict = GuardrailVerdict(OUT_OF_SCOPE, "no passage sentence answers it closely enough", OUT_OF_SCOPE_MESSAGE, "no-answer")
         related = tuple(self.related_questions(turn.vector)) if verdict.category == OUT_OF_SCOPE else ()

@@ -169,10 +169,11 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_lint_corpus(args: argparse.Namespace, settings: Settings) -> int:
-    from chatbot.corpus_health import format_health, lint_corpus
+    from chatbot.corpus_health import format_health, lint_articles, load_clean_articles
     from chatbot.embeddings import Embedder
 
-    health = lint_corpus(settings, Embedder(settings.embedding_model, batch_size=settings.embed_batch_size))
+    cleaned, skipped = load_clean_articles(settings)  # fail fast, before loading the model
+    health = lint_articles(cleaned, skipped, settings, Embedder(settings.embedding_model, batch_size=settings.embed_batch_size))
     for skipped in health.skipped:
         print(f"warning: not checked: {skipped.path.name}: {skipped.reason}", file=sys.stderr)
     print(json.dumps([f.to_json() for f in health.findings], indent=2, ensure_ascii=False) if args.json else format_health(health))

@@ -113,11 +113,22 @@ def lint_corpus(settings: Settings, embedder) -> CorpusHealth:
     Unreadable files are listed in ``skipped``. Raises ``CorpusError`` when the folder
     is missing or holds no readable article.
     """
+    cleaned, skipped = load_clean_articles(settings)
+    return lint_articles(cleaned, skipped, settings, embedder)
+
+
+def load_clean_articles(settings: Settings) -> tuple[list[CleanArticle], list[SkippedFile]]:
+    """The cleaned articles (and unreadable files) of the corpus; cheap, so callers check it
+    before loading the model. Raises ``CorpusError`` when there is no readable article."""
     articles, skipped = load_corpus(Path(settings.corpus_dir))
     if not articles:
         reasons = "; ".join(f"{s.path.name}: {s.reason}" for s in skipped) or "no *.md files"
-        raise CorpusError(f"no readable article in {settings.corpus_dir} ({reasons})")
-    cleaned = [clean_article(a, heading_max_words=settings.heading_max_words) for a in articles]
+        raise CorpusError(f"no readable article in {settings.corpus_dir} ({reasons}); set CHATBOT_CORPUS_DIR to the articles folder")
+    return [clean_article(a, heading_max_words=settings.heading_max_words) for a in articles], skipped
+
+
+def lint_articles(cleaned: Sequence[CleanArticle], skipped: Sequence[SkippedFile], settings: Settings, embedder) -> CorpusHealth:
+    """Every finding for already cleaned articles (see ``lint_corpus``)."""
     statements = [s for c in cleaned for s in article_statements(c)]
     vectors = embedder.embed([s.text for s in statements])
     findings = [
@@ -128,7 +139,7 @@ def lint_corpus(settings: Settings, embedder) -> CorpusHealth:
         *unsupported_findings(statements),
     ]
     findings.sort(key=lambda f: (f.article, f.line, KINDS.index(f.kind)))
-    return CorpusHealth(tuple(a.slug for a in articles), tuple(findings), tuple(skipped))
+    return CorpusHealth(tuple(c.article.slug for c in cleaned), tuple(findings), tuple(skipped))
 
 
 def removal_findings(cleaned: Iterable[CleanArticle]) -> list[Finding]:
@@ -334,3 +345,16 @@ def format_health(health: CorpusHealth, *, width: int = 100) -> str:
     if not health.findings:
         out.insert(0, "No problems found.")
     return "\n".join(out).lstrip("\n")
+
+
+def contradicts(denier: str, other: str) -> bool:
+    """True when ``denier`` denies what ``other`` asserts: "pores cannot shrink" vs "Shrinking pore size".
+
+    Used by the answerer too, so an answer quoting both sides says the articles differ.
+    """
+    asserted = _subject_words(other)
+    denied_there = {predicate for _, predicate in negations(other)}
+    return any(
+        subject and {subject, predicate} <= asserted and predicate not in denied_there
+        for subject, predicate in negations(denier)
+    )

@@ -267,14 +267,15 @@ def search(index: LiveIndex, settings: Settings, query: str, vector: np.ndarray,
         # BM25 counts for as much as the query's words mean to this corpus (see KeywordIndex.informativeness).
         bm25_weight = settings.bm25_weight * (snap.keywords.informativeness(query) if mode == "hybrid" else 1.0)
         fused = reciprocal_rank_fusion([dense_order, keyword_order], [settings.dense_weight, bm25_weight], k=settings.rrf_k)
-        top = sorted(fused, key=lambda cid: -fused[cid])[:k]
-        if not top:
+        pool = sorted(fused, key=lambda cid: -fused[cid])[: k * settings.diversity_pool_factor]
+        if not pool:
             return []
-        got = snap.collection.get(ids=top, include=["documents", "metadatas"])
+        got = snap.collection.get(ids=pool, include=["documents", "metadatas"])
         chunks = {
             cid: StoredChunk.from_record(cid, doc, meta, index.dimension)
             for cid, doc, meta in zip(got["ids"], got["documents"], got["metadatas"])
         }
+        top = diversify([cid for cid in pool if cid in chunks], [chunks[c].article for c in pool if c in chunks], k=k, per_article=settings.max_passages_per_article)
         return [
             ScoredPassage(
                 chunk=chunks[cid],
@@ -285,10 +286,24 @@ def search(index: LiveIndex, settings: Settings, query: str, vector: np.ndarray,
                 bm25_rank=keyword_order.index(cid) + 1 if cid in keyword else 0,
             )
             for cid in top
-            if cid in chunks
         ]
 
     return index.run(run)
+
+
+def diversify(ids: Sequence[str], articles: Sequence[str], *, k: int, per_article: int) -> list[str]:
+    """The first ``k`` of ``ids`` (best first) taking at most ``per_article`` from one article,
+    then filling any room left in rank order, so several articles get a voice when they can."""
+    counts: dict[str, int] = {}
+    chosen: list[str] = []
+    for cid, article in zip(ids, articles):
+        if len(chosen) < k and counts.get(article, 0) < per_article:
+            chosen.append(cid)
+            counts[article] = counts.get(article, 0) + 1
+    rest = [cid for cid in ids if cid not in chosen]
+    chosen += rest[: k - len(chosen)]
+    order = {cid: i for i, cid in enumerate(ids)}
+    return sorted(chosen, key=order.__getitem__)
 
 
 def passage_to_document(p: ScoredPassage) -> Document:

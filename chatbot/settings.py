@@ -68,6 +68,12 @@ class Settings:
     # --- retrieval ----------------------------------------------------------
     retrieval_k: int = 6
     """Passages handed to the answerer and shown to staff."""
+    max_passages_per_article: int = 3
+    """At most this many of the ``retrieval_k`` passages come from one article while others
+    qualify: the pore-size article alone has a dozen similar passages that would crowd out
+    the other pore article's view."""
+    diversity_pool_factor: int = 3
+    """Fused candidates read from the index per passage returned, to choose a diverse top k from."""
     candidate_k: int = 30
     """Depth of each ranked list (dense, BM25) before fusion."""
     rrf_k: int = 20
@@ -92,7 +98,7 @@ class Settings:
     """At most this many sentences from each further passage, so an answer draws on several."""
     sentence_min_relevance: float = 0.2
     """Cosine between question and sentence below which a sentence is not quoted at all."""
-    sentence_duplicate_similarity: float = 0.80
+    sentence_duplicate_similarity: float = 0.75
     """Two sentences this similar say the same fact; only the better one is quoted."""
     conflict_similarity: float = 0.55
     """Passages at least this similar are about the same subject when looking for contradictions."""
@@ -100,6 +106,9 @@ class Settings:
     # --- guardrail ----------------------------------------------------------
     max_question_chars: int = 2000
     """Longer questions are refused with a message; real questions are a sentence or two."""
+    follow_up_context_weight: float = 0.5
+    """Weight of the previous question's embedding in a follow-up's search vector: enough to keep
+    the subject (pores, acne scars), small enough that the new question decides what is asked."""
     max_history_turns: int = 6
     """Only the latest turns matter for follow-ups; older ones are ignored."""
     out_of_scope_similarity: float = 0.25

@@ -164,7 +164,7 @@ def starter_questions() -> None:
 
 title, reset = st.columns([3, 1.3], vertical_alignment="bottom")
 title.title("Ask about microneedling")
-reset.button("New conversation", on_click=new_conversation, disabled=not exchanges, icon=":material/refresh:")
+reset.button("New conversation", on_click=new_conversation, icon=":material/refresh:")
 st.caption(f"{DISCLAIMER} Answers quote our clinic's articles; each [n] links to its source.")
 
 for ex in exchanges:

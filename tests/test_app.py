@@ -264,7 +264,7 @@ def test_batch_csv_is_answered_and_bad_files_get_a_clear_message(staff_env):
     assert not at.exception and not at.error
     download = at.get("download_button")[0]
     assert download.label == "Download the answers (CSV)"
-    results = next(d.value for d in at.dataframe if "sources" in d.value.columns)
+    results = next(d.value for d in at.dataframe if "answer" in d.value.columns)
     assert list(results["category"]) == ["general", "out_of_scope"]
     assert results["sources"][0].startswith("[1] ")
 
@@ -284,7 +284,7 @@ def test_content_page_shows_feedback_unanswered_questions_and_charts(staff_env):
     assert "How long does a microneedling appointment last" in unanswered.replace("\\", "")
     assert "Does microneedling shrink pores" not in unanswered.replace("\\", "")
     assert any(m.label == "Rated helpful" and m.value == "50%" for m in at.metric)
-    assert len([n for n in nodes(at.tabs[2]) if n.type == "arrow_vega_lite_chart"]) == 3
+    assert len([n for n in nodes(at.tabs[2]) if n.type == "vega_lite_chart"]) == 3
     at.multiselect(key="fb_rating").select("Not helpful").run()
     assert list(at.dataframe[0].value["question"]) == ["How long does a microneedling appointment last?"]
     exported = at.get("download_button")[0]

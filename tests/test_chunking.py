@@ -119,13 +119,13 @@ def test_editing_one_paragraph_changes_only_that_chunk_id(chunked):
     edited = chunk_article(replace(clean, blocks=tuple(blocks)))
     before, after = [c.id for c in chunks], [c.id for c in edited]
     assert len(before) == len(after)
-    assert sum(a != b for a, b in zip(before, after)) == 1
+    assert sum(a != b for a, b in zip(before, after, strict=True)) == 1
 
 
 def test_index_metadata_carries_the_section_and_article(stored, chunked):
     live, dups = stored
     expected = {c.id: c for _, chunks in chunked.values() for c in chunks}
-    for cid, doc, meta in zip(live["ids"] + dups["ids"], live["documents"] + dups["documents"], live["metadatas"] + dups["metadatas"]):
+    for cid, doc, meta in zip(live["ids"] + dups["ids"], live["documents"] + dups["documents"], live["metadatas"] + dups["metadatas"], strict=True):
         chunk = expected[cid]  # ids written by the session build match a fresh chunking
         assert meta["section"] == chunk.section
         assert meta["article"] == chunk.article

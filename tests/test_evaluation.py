@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import subprocess
 from dataclasses import replace
 from pathlib import Path
@@ -295,3 +296,54 @@ def test_eval_summary_for_json_keeps_per_question_details_out(small_run):
     summary = json_summary(build_report([evaluation], split="custom"))
     assert "per_question" not in summary
     assert summary["retrieval"]["hybrid"]["questions"] >= 1
+
+
+# --- the content team's quality page ----------------------------------------------------------
+
+
+def _page_env(monkeypatch, tmp_path, **values: str) -> None:
+    for key in [k for k in os.environ if k.startswith("CHATBOT_")]:
+        monkeypatch.delenv(key)
+    monkeypatch.setenv("CHATBOT_CONFIG", str(tmp_path / "no-config.toml"))
+    for key, value in values.items():
+        monkeypatch.setenv(key, value)
+
+
+def test_quality_page_is_locked_without_the_staff_password(monkeypatch, tmp_path):
+    from streamlit.testing.v1 import AppTest
+
+    _page_env(monkeypatch, tmp_path, CHATBOT_REPORTS_DIR=str(tmp_path))
+    page = AppTest.from_file(str(Path(__file__).parents[1] / "pages" / "quality.py"), default_timeout=60).run()
+    assert any("CHATBOT_STAFF_PASSWORD" in info.value for info in page.info)
+    assert not page.dataframe and not page.metric
+
+
+def test_quality_page_shows_the_latest_report(small_run, monkeypatch, tmp_path):
+    from streamlit.testing.v1 import AppTest
+
+    _, evaluation = small_run
+    findings = [{"kind": "conflict", "article": "treat-large-pores", "line": 15, "text": "pores cannot shrink",
+                 "other_article": "microneedling-signs-of-aging", "other_line": 14, "detail": "negates what ... asserts"}]
+    folder = write_report(build_report([evaluation], split="test", corpus_health=findings), tmp_path / "reports")
+    _page_env(monkeypatch, tmp_path, CHATBOT_REPORTS_DIR=str(tmp_path / "reports"), CHATBOT_STAFF_PASSWORD="s3cret")
+    page = AppTest.from_file(str(Path(__file__).parents[1] / "pages" / "quality.py"), default_timeout=60).run()
+    page.text_input(key="staff_password_input").input("s3cret")
+    page.button[0].click().run()
+    assert not page.exception
+    assert page.selectbox[0].value == folder.name
+    assert {m.label for m in page.metric} >= {"Key facts found", "Citations supported", "Guardrail accuracy"}
+    tables = [d.value for d in page.dataframe]
+    assert any("ranking" in t.columns and set(t["ranking"]) == {"hybrid", "bm25", "dense"} for t in tables)
+    assert any("text" in t.columns and "pores cannot shrink" in set(t["text"]) for t in tables)
+    assert any("what went wrong" in t.columns for t in tables) or page.success
+    charts = json.loads((folder / "report.json").read_text(encoding="utf-8"))["charts"]
+    assert len(charts) == 4 and len(page.get("image")) == len(charts)  # every chart of the report is shown
+
+
+def test_the_previous_report_of_the_same_split_is_preferred(tmp_path):
+    for name, split in (("eval-20250101-000000", "dev"), ("eval-20250102-000000", "test"), ("eval-20250103-000000", "all")):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "report.json").write_text(json.dumps({"split": split, "per_question": []}), encoding="utf-8")
+    assert latest_report(tmp_path, split="test")["folder"] == "eval-20250102-000000"
+    assert latest_report(tmp_path, split="dev")["folder"] == "eval-20250101-000000"
+    assert latest_report(tmp_path, split="custom")["folder"] == "eval-20250103-000000"  # none of that split: the newest

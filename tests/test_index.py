@@ -27,7 +27,7 @@ def _ids_by_article(settings) -> dict[str, set[str]]:
     client = connect(settings)
     got = open_collection(client, active_version(client, settings)).get(include=["metadatas"])
     out: dict[str, set[str]] = {}
-    for cid, meta in zip(got["ids"], got["metadatas"]):
+    for cid, meta in zip(got["ids"], got["metadatas"], strict=True):
         out.setdefault(meta["article"], set()).add(cid)
     return out
 

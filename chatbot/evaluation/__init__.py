@@ -63,7 +63,7 @@ def run_evaluation(
         from chatbot.corpus_health import lint_corpus
 
         findings = [f.to_json() for f in lint_corpus(settings, engines[0].embedder).findings]
-    report = build_report(evaluations, split=split, previous=latest_report(reports_dir), corpus_health=findings)
+    report = build_report(evaluations, split=split, previous=latest_report(reports_dir, split=split), corpus_health=findings)
     write_report(report, reports_dir)
     return report
 

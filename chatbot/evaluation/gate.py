@@ -24,6 +24,10 @@ QUALITY_GATE: dict[str, float] = {
     "answers.citation_support": 0.95,
 }
 
+HYBRID_AT_LEAST_BASELINES = ("hit@3", "mrr@10")
+"""Hybrid retrieval must do at least as well as BM25-only and dense-only on these, or fusing them
+is not worth its cost (checked when the baselines were run)."""
+
 
 @dataclass(frozen=True)
 class GateCheck:
@@ -38,7 +42,7 @@ class GateCheck:
 
     def describe(self) -> str:
         value = "not measured" if self.value is None else f"{self.value:.3f}"
-        return f"{'PASS' if self.passed else 'FAIL'} {self.metric} = {value} (minimum {self.threshold:.2f})"
+        return f"{'PASS' if self.passed else 'FAIL'} {self.metric} = {value} (minimum {self.threshold:.3f})"
 
 
 def lookup(summary: Mapping[str, Any], dotted: str) -> float | None:
@@ -52,5 +56,12 @@ def lookup(summary: Mapping[str, Any], dotted: str) -> float | None:
 
 
 def check_gate(summary: Mapping[str, Any], gate: Mapping[str, float] = QUALITY_GATE) -> list[GateCheck]:
-    """Every check of ``gate`` against a report summary, in the gate's order."""
-    return [GateCheck(metric, threshold, lookup(summary, metric)) for metric, threshold in gate.items()]
+    """Every check of ``gate`` against a report summary, in the gate's order, then hybrid
+    against each baseline that was run (its threshold is the baseline's score)."""
+    checks = [GateCheck(metric, threshold, lookup(summary, metric)) for metric, threshold in gate.items()]
+    for baseline in ("bm25", "dense"):
+        for metric in HYBRID_AT_LEAST_BASELINES:
+            floor = lookup(summary, f"retrieval.{baseline}.{metric}")
+            if floor is not None:
+                checks.append(GateCheck(f"retrieval.hybrid.{metric} vs {baseline}", floor, lookup(summary, f"retrieval.hybrid.{metric}")))
+    return checks

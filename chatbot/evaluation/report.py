@@ -180,11 +180,18 @@ def load_report(folder: Path) -> dict[str, Any]:
     return report
 
 
-def latest_report(reports_dir: Path) -> dict[str, Any] | None:
-    """The newest readable report in ``reports_dir`` (unreadable ones are skipped with a warning)."""
+def latest_report(reports_dir: Path, *, split: str | None = None) -> dict[str, Any] | None:
+    """The newest readable report in ``reports_dir``; with ``split``, the newest of that split
+    when there is one (a dev run is best compared with the last dev run). Unreadable reports
+    are skipped with a warning."""
+    readable = []
     for folder in report_folders(reports_dir):
         try:
-            return load_report(folder)
+            report = load_report(folder)
         except EvaluationError as exc:
             log.warning("skipping %s", exc)
-    return None
+            continue
+        if split is None or report.get("split") == split:
+            return report
+        readable.append(report)
+    return readable[0] if readable else None
