@@ -166,12 +166,12 @@ def select_sentences(
 ) -> list[_Candidate]:
     """Choose what to quote: the passage that matches best as a whole, then the best of the others.
 
-    Whole-passage meaning is the strongest signal this model gives (single sentences
+    Whole-passage relevance is the strongest signal available (single sentences
     match on topic words, and a lead-in like "it is crucial to follow aftercare tips"
-    outscores the tips themselves). So the lead passage, the one with the highest
-    dense cosine, is quoted first, up to ``lead_sentences`` of its sentences in
-    reading order; the remaining room goes to the most relevant sentences of the next
-    passages (at most ``sentences_per_passage`` each). Sentences below
+    outscores the tips themselves). So the lead passage, ranked first by hybrid
+    retrieval, is quoted first, up to ``lead_sentences`` of its most relevant
+    sentences in reading order; the remaining room goes to the most relevant sentences
+    of the next passages (at most ``sentences_per_passage`` each). Sentences below
     ``sentence_min_relevance`` or repeating a chosen one are skipped.
     """
     max_sentences = max_sentences or settings.answer_max_sentences
@@ -179,7 +179,7 @@ def select_sentences(
     by_passage: dict[int, list[_Candidate]] = {}
     for cand in candidates:
         by_passage.setdefault(cand.passage, []).append(cand)
-    order = sorted(by_passage, key=lambda p: -passages[p].dense_score)
+    order = sorted(by_passage)  # passages arrive best first (hybrid rank)
     picked: list[_Candidate] = []
     for rank, p in enumerate(order):
         limit = settings.lead_sentences if rank == 0 else settings.sentences_per_passage
