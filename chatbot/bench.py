@@ -272,9 +272,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         answer_rows, uncached = measure_answers(engine, pairs)
         rows = answer_rows + [measure_embedding(embedder, pairs)] + measure_baseline(settings, engine, pairs, Path(tmp) / "baseline") + rows
         rows.append(measure_cold_start(settings))
+        load = os.getloadavg()[0]
         print(format_table(rows))
         print()
         print(verdict(rows))
+        print(f"machine: {os.cpu_count()} cores, load average {load:.1f} while measuring (other work inflates every number)")
         profile = ""
         if args.profile or percentiles(uncached)[0] > TARGET_P50_MS:
             profile = profile_uncached(engine, pairs)
@@ -284,7 +286,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         path = Path(base.reports_dir) / f"bench-{time.strftime('%Y%m%d-%H%M%S')}.json"
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps({"rows": [asdict(r) for r in rows], "target_p50_ms": TARGET_P50_MS,
-                                    "questions": len(pairs), "profile": profile}, indent=2), encoding="utf-8")
+                                    "questions": len(pairs), "load_average": load, "profile": profile}, indent=2), encoding="utf-8")
         print(f"\nwritten to {path}", file=sys.stderr)
     return 0
 

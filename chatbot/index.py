@@ -316,7 +316,8 @@ def build_index(settings: Settings, embedder: Embedder, *, show_progress: bool =
         chunks, matrix, min_similarity=settings.duplicate_similarity, min_overlap=settings.duplicate_overlap
     )
     kept_ids = {c.id for c in unique}
-    dups = [c for c in chunks if c.id not in kept_ids]
+    # A paragraph pasted three times in one section gives the same id twice here; Chroma rejects repeated ids.
+    dups = list({c.id: c for c in chunks if c.id not in kept_ids}.values())
 
     version = f"{settings.collection}-v{time.strftime('%Y%m%d%H%M%S')}{int(time.time_ns() % 1_000_000):06d}"
     old_ids = set(_all_ids(client, live)) if live else set()

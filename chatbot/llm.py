@@ -237,9 +237,9 @@ class LLMGenerator:
                 notes = (REMOVED_NOTE.format(n=len(checked.dropped)),) if checked.dropped else ()
                 return GeneratedAnswer(sentences, citations, name=self.name, notes=notes, verification=record | {"fallback": False})
             failure = "no_answer" if checked.found_no_answer else "unverified"
-        sentences, citations, _notes = extractive_answer(turn.query, turn.vector, turn.passages, turn.verdict, engine.scoring(), settings)
+        sentences, citations, notes = extractive_answer(turn.query, turn.vector, turn.passages, turn.verdict, engine.scoring(), settings)
         record |= {"fallback": True, "fallback_reason": failure}
-        return GeneratedAnswer(sentences, citations, name="extractive", notes=(NOTES[failure],), verification=record)
+        return GeneratedAnswer(sentences, citations, name="extractive", notes=(NOTES[failure], *notes), verification=record)
 
 
 def failure_kind(exc: BaseException) -> str:

@@ -8,6 +8,7 @@ store never stops the chat.
 from __future__ import annotations
 
 import logging
+import time
 import uuid
 from collections.abc import Iterator
 
@@ -25,6 +26,8 @@ EXCHANGES = "chat_exchanges"
 NEXT_ID = "chat_next_id"
 PENDING = "chat_pending_question"
 SESSION_ID = "chat_session_id"
+STREAM_FLUSH_SECONDS = 0.05
+"""Streamed text is sent to the browser at most this often: smooth to read, few messages."""
 
 settings = current_settings()
 engine = get_engine(settings)
@@ -80,7 +83,7 @@ def on_comment(exchange_id: int) -> None:
 def render_feedback(ex: Exchange) -> None:
     st.feedback("thumbs", key=f"rating-{ex.id}", on_change=on_rating, args=(ex.id,))
     if ex.save_failed:
-        st.warning("Sorry, your rating could not be saved right now. The chat still works, so carry on asking.", icon="⚠️")
+        st.warning("Sorry, your rating could not be saved right now. The chat still works, so carry on asking.", icon=":material/warning:")
     elif ex.rating is not None:
         if ex.comment:
             st.caption("Thank you, your rating and comment were saved.")
@@ -105,12 +108,24 @@ def render_exchange(ex: Exchange) -> None:
 
 
 def streamed_text(pieces: Iterator[str | Answer], final: list[Answer]) -> Iterator[str]:
-    """The text pieces of ``engine.stream`` (escaped), keeping the final ``Answer`` in ``final``."""
+    """The text pieces of ``engine.stream`` (escaped), keeping the final ``Answer`` in ``final``.
+
+    Pieces that arrive together are sent together: each chunk is one message to the browser,
+    and the extractive answerer produces all its words at once.
+    """
+    buffer: list[str] = []
+    last_flush = time.perf_counter()
     for piece in pieces:
         if isinstance(piece, Answer):
             final.append(piece)
-        else:
-            yield escape_markdown(piece)
+            continue
+        buffer.append(escape_markdown(piece))
+        if time.perf_counter() - last_flush >= STREAM_FLUSH_SECONDS:
+            yield "".join(buffer)
+            buffer.clear()
+            last_flush = time.perf_counter()
+    if buffer:
+        yield "".join(buffer)
 
 
 def ask(question: str) -> None:
@@ -162,7 +177,7 @@ def starter_questions() -> None:
                               width="stretch")
 
 
-title, reset = st.columns([3, 1.3], vertical_alignment="bottom")
+title, reset = st.columns([3, 1.3], vertical_alignment="center")
 title.title("Ask about microneedling")
 reset.button("New conversation", on_click=new_conversation, icon=":material/refresh:")
 st.caption(f"{DISCLAIMER} Answers quote our clinic's articles; each [n] links to its source.")

@@ -101,12 +101,12 @@ def require_staff(settings: Settings | None = None) -> Settings:
             "This page is for clinic staff and is locked because no staff password is set. "
             "To open it, set the `CHATBOT_STAFF_PASSWORD` environment variable (or `staff_password` in "
             "`chatbot.toml`) and restart the app, e.g. `CHATBOT_STAFF_PASSWORD='…' make run`.",
-            icon="🔒",
+            icon=":material/lock:",
         )
         st.stop()
     token = _session_token(password)
     if hmac.compare_digest(str(st.session_state.get(STAFF_TOKEN_KEY, "")), token):
-        st.sidebar.button("Lock staff pages", on_click=_lock, icon="🔒")
+        st.sidebar.button("Lock staff pages", on_click=_lock, icon=":material/lock:")
         return settings
     st.subheader("Staff only")
     with st.form("staff-login"):
@@ -148,11 +148,11 @@ def render_notice(answer: Answer, *, message: int, ask: Callable[[str], None] | 
     refusal with clickable related questions for out-of-scope. General answers have none."""
     g = answer.guardrail
     if g.category == URGENT:
-        st.error(escape_markdown(g.message), icon="🚨")
+        st.error(escape_markdown(g.message), icon=":material/emergency:")
     elif g.category == MEDICAL:
-        st.warning(escape_markdown(g.message), icon="🩺")
+        st.warning(escape_markdown(g.message), icon=":material/medical_services:")
     elif g.category == OUT_OF_SCOPE:
-        st.info(escape_markdown(g.message), icon="📚")
+        st.info(escape_markdown(g.message), icon=":material/menu_book:")
         if answer.related_questions:
             st.caption("These questions are answered in our articles:")
             for i, question in enumerate(answer.related_questions):

@@ -10,13 +10,15 @@ import streamlit as st
 
 from chatbot.errors import ChatbotError
 from chatbot.feedback import FeedbackRecord, group_similar
+from chatbot.guardrails import CATEGORIES
 from chatbot.presentation import CATEGORY_LABELS, RATING_LABELS, csv_safe, escape_markdown
 from pages.common import feedback_store, get_engine, require_staff
 
 settings = require_staff()
 store = feedback_store(settings)
 
-st.title("Content team: questions and feedback")
+st.title("Content team")
+st.caption("What people asked in the chat, how they rated the answers, and what the articles do not cover yet. Times are UTC.")
 try:
     records = store.records()
 except ChatbotError as exc:
@@ -111,15 +113,17 @@ def charts_tab(frame: pd.DataFrame) -> None:
     a.metric("Questions", f"{len(frame):,}")
     b.metric("Rated", f"{len(rated):,}")
     c.metric("Rated helpful", f"{helpful:.0f}%" if helpful is not None else "no ratings yet")
+    days = frame["date"].map(lambda d: d.isoformat())  # text, so each day is one wide bar
     st.subheader("Questions per day")
-    st.bar_chart(frame.groupby("date").size().rename("questions"))
+    st.bar_chart(frame.groupby(days).size().rename("questions"), x_label="day (UTC)", y_label="questions")
     st.subheader("Share per guardrail category")
-    share = (frame["category"].map(lambda c: CATEGORY_LABELS.get(c, c)).value_counts(normalize=True) * 100).round(1)
-    st.bar_chart(share.rename("% of questions"), horizontal=True)
+    share = (frame["category"].value_counts(normalize=True) * 100).reindex(CATEGORIES, fill_value=0).round(1)
+    st.bar_chart(share.rename("% of questions"), horizontal=True, x_label="% of questions", y_label="")
+    st.caption(" · ".join(f"{c}: {CATEGORY_LABELS[c].lower()}" for c in CATEGORIES))
     st.subheader("Share rated helpful, per day")
     if len(rated):
-        per_day = rated.groupby("date")["rating"].apply(lambda s: round((s == RATING_LABELS[1]).mean() * 100, 1))
-        st.bar_chart(per_day.rename("% helpful"))
+        per_day = rated.groupby(days[rated.index])["rating"].apply(lambda s: round((s == RATING_LABELS[1]).mean() * 100, 1))
+        st.bar_chart(per_day.rename("% helpful"), x_label="day (UTC)", y_label="% of rated answers")
     else:
         st.caption("No answer has been rated yet.")
 

@@ -58,9 +58,10 @@ def common_questions_tab() -> None:
         hide_index=True, width="stretch",
     )
     for i, (q, a) in enumerate(shown):
-        label = f"{escape_markdown(q.question)} · {CATEGORY_LABELS.get(a.guardrail.category, a.guardrail.category)}"
-        with st.expander(label):
-            st.caption(escape_markdown(f"Topic: {q.topic} · guardrail: {a.guardrail.category} ({a.guardrail.reason})"))
+        with st.container(border=True, key=f"cq-{i}"):
+            st.markdown(f"**{escape_markdown(q.question)}**")
+            label = CATEGORY_LABELS.get(a.guardrail.category, a.guardrail.category)
+            st.caption(escape_markdown(f"{label} · topic: {q.topic} · guardrail reason: {a.guardrail.reason}"))
             render_answer(a, message=1000 + i)
 
 
@@ -96,7 +97,7 @@ def try_tab() -> None:
     left.metric("Guardrail category", g.category)
     middle.metric("Answer time", f"{answer.timings_ms.get('total', 0):.0f} ms")
     right.metric("Sources cited", len(answer.citations))
-    st.markdown(f"**Why this category:** {escape_markdown(g.reason)} (rule `{escape_markdown(g.rule)}`)")
+    st.markdown(f"**Why this category:** {escape_markdown(g.reason)} (rule: {escape_markdown(g.rule)})")
     if answer.standalone_question and answer.standalone_question != answer.question:
         st.markdown(f"**Read as a follow-up; searched for:** {escape_markdown(answer.standalone_question)}")
     st.markdown("**Retrieved passages** (fused reciprocal-rank score, dense cosine, BM25 score and each list's rank)")

@@ -234,9 +234,11 @@ def test_staff_see_the_common_questions_with_answers_and_can_search(staff_env):
     at = login(open_app("pages/staff.py"))
     table = at.dataframe[0].value
     assert len(table) == 15 and set(table["category"]) <= {"general", "medical", "urgent", "out_of_scope"}
-    assert len(at.expander) >= 15
+    headings = {m.value for m in at.markdown}
+    assert all(f"**{escape_markdown(q)}**" in headings for q in table["question"]), "each question is shown with its answer"
     at.text_input(key="cq_search").input("makeup").run()
-    assert list(at.dataframe[0].value["question"]) == ["When can I wear makeup again after microneedling?"]
+    found = list(at.dataframe[0].value["question"])
+    assert "When can I wear makeup again after microneedling?" in found and len(found) < 15
 
 
 def test_try_a_question_shows_retrieval_scores_and_the_guardrail_reason(staff_env):

@@ -95,9 +95,14 @@ def browser():
 
 
 def shoot(page, name: str, folder: Path) -> None:
+    """Screenshot the whole page: Streamlit scrolls inside its main block, so the window is made as tall as it."""
     folder.mkdir(parents=True, exist_ok=True)
-    page.wait_for_timeout(500)  # let charts and fonts settle
-    page.screenshot(path=str(folder / name), full_page=True)
+    size = page.viewport_size
+    height = page.evaluate("() => Math.max(...Array.from(document.querySelectorAll('div'), d => d.scrollHeight))")
+    page.set_viewport_size({"width": size["width"], "height": min(max(height + 40, size["height"]), 6000)})
+    page.wait_for_timeout(800)  # let charts and fonts settle
+    page.screenshot(path=str(folder / name))
+    page.set_viewport_size(size)
     DOCS_SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     shutil.copy(folder / name, DOCS_SCREENSHOTS / name)
 
@@ -174,7 +179,7 @@ def test_client_asks_rates_and_staff_find_the_feedback(live_app, browser, tmp_pa
     page.get_by_label("Staff password").fill(PASSWORD)
     page.get_by_role("button", name="Unlock").click()
     page.get_by_role("tab", name="Common questions").wait_for()
-    page.locator('[data-testid="stExpander"]').nth(14).wait_for(timeout=STARTUP_SECONDS * 1000)
+    page.locator(".st-key-cq-14").wait_for(timeout=STARTUP_SECONDS * 1000)
     shoot(page, "staff-common-questions.png", shots)
     page.get_by_role("tab", name="Try a question").click()
     page.locator(".st-key-try_question input").fill("Can I have microneedling while on isotretinoin?")

@@ -56,7 +56,7 @@ def test_medical_situation_stated_earlier_carries_over(engine, earlier):
     assert engine.ask("does it hurt?").guardrail.category == GENERAL
     answer = engine.ask("does it hurt?", [earlier])
     assert answer.guardrail.category == MEDICAL, answer.guardrail.reason
-    assert "consult a dermatologist" in answer.text
+    assert "dermatologist" in answer.text.split("\n\n")[-1]
 
 
 def test_medical_situation_carries_over_two_turns(engine):

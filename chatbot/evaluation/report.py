@@ -55,6 +55,7 @@ def build_report(
         "per_question_by_mode": {ev.mode: [r.to_json() for r in ev.results] for ev in evaluations[1:]},
     }
     report["compared_with"] = previous.get("folder") if previous else None
+    report["compared_questions"] = len(comparable_ids(previous, report)) if previous else 0
     report["regressions"], report["improvements"] = compare_reports(previous, report) if previous else ([], [])
     if corpus_health is not None:
         report["corpus_health"] = list(corpus_health)
@@ -66,6 +67,7 @@ def json_summary(report: Mapping[str, Any]) -> dict[str, Any]:
     out = {key: report[key] for key in SUMMARY_KEYS if key in report}
     out["report"] = report.get("folder")
     out["compared_with"] = report.get("compared_with")
+    out["compared_questions"] = report.get("compared_questions", 0)
     out["regressions"] = report.get("regressions", [])
     return out
 
@@ -81,15 +83,21 @@ def compare_reports(previous: Mapping[str, Any], current: Mapping[str, Any]) -> 
     ``fact`` and ``support``.
     """
     before = {r["id"]: r for r in previous.get("per_question", [])}
+    common = comparable_ids(previous, current)
     worse: list[dict] = []
     better: list[dict] = []
     for now in current.get("per_question", []):
-        then = before.get(now["id"])
-        if then is None or then.get("question") != now.get("question"):
+        if now["id"] not in common:
             continue
-        for regressed, kind, message in _changes(then, now):
+        for regressed, kind, message in _changes(before[now["id"]], now):
             (worse if regressed else better).append({"id": now["id"], "kind": kind, "message": message})
     return worse, better
+
+
+def comparable_ids(previous: Mapping[str, Any], current: Mapping[str, Any]) -> set[str]:
+    """Ids of the questions asked in both reports with the same wording."""
+    before = {r["id"]: r.get("question") for r in previous.get("per_question", [])}
+    return {r["id"] for r in current.get("per_question", []) if r["id"] in before and before[r["id"]] == r.get("question")}
 
 
 def _changes(then: Mapping[str, Any], now: Mapping[str, Any]) -> Iterable[tuple[bool, str, str]]:
