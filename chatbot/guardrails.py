@@ -79,7 +79,7 @@ URGENT_SOFT = _rx(
     r"\bwarm\b", r"\bbump", r"\blump", r"\bleak", r"\bfluid\b", r"\bshiver", r"\bblew up\b", r"\bpuff", r"\bagony\b",
     r"\bdizz", r"\bbreath", r"\bcrust", r"\bsore\b", r"\bburn(ing)?\b", r"\bsting",
 )
-WORSENING = _rx(r"\bworse\b", r"\bgetting (bigger|worse)\b", r"\bspread", r"\bstill\b.{0,30}\b(after|since)\b.{0,20}\b(week|\d+|several|few) ", r"\bsevere\b", r"\bunbearable\b", r"\bagony\b", r"\bkeeps? (getting|growing)\b")
+WORSENING = _rx(r"\bworse\b", r"\bgetting (more|bigger|worse|redder|hotter)\b", r"\bmore (swollen|painful|red|sore)\b", r"\bincreasingly\b", r"\bspread", r"\bstill\b.{0,30}\b(after|since)\b.{0,20}\b(week|\d+|several|few) ", r"\bsevere\b", r"\bunbearable\b", r"\bagony\b", r"\bkeeps? (getting|growing)\b")
 
 REDIRECT = _rx(
     r"\bignore (all |any |the |your )?(previous|prior|above|earlier|preceding|these|those|my|your)?\s*(instructions|rules|prompts?|directions)",
@@ -94,7 +94,9 @@ CLINIC_LOGISTICS = _rx(
     r"\b(book|schedule|cancel|reschedule|make|change)(ing)? (an? |my )?(appointment|session|consultation)\b", r"\bparking\b",
     r"\bwhere are you( located)?\b", r"\byour (address|location)\b", r"\bnear(est)? (clinic|location|branch)\b", r"\bgift ?(card|voucher|certificate)s?\b", r"\binsurance\b",
     r"\bfinanc(e|ing)\b", r"\bpayment plans?\b", r"\bpay (in|by|with)\b", r"\brefund\b", r"\bdiscount\b", r"\bpromo(tion)? code\b",
-    r"\bhow much\b.{0,40}\b(cost|charge|pay|price|dollars|pounds|euros)\b", r"\bhow much (is|are) (a|one|each|the|your|it|microneedling)\b\s*(session|treatment|package)?\s*\??$", r"\bprices?\b", r"\bpricing\b", r"\bcosts?\b", r"\bfees?\b", r"\b\$\d", r"£\d", r"€\d",
+    r"\bhow much\b.{0,40}\b(cost|charge|pay|price|dollars|pounds|euros)\b",
+    r"\bhow much (is|are|does|do|will|would)\b(?!.{0,40}\b(hurt|pain|painful|downtime|time|help|work|improve|reduce|collagen|red|swell))",
+    r"\bbrands?\b", r"\b(recommend|suggest)\b.{0,30}\bproducts?\b", r"\bprices?\b", r"\bpricing\b", r"\bcosts?\b", r"\bfees?\b", r"\b\$\d", r"£\d", r"€\d",
     r"\bphone number\b", r"\bemail address\b", r"\bwho (is|are) (the|your) (doctor|staff|practitioner)",
 )
 COMPARISON = _rx(r"\b(cheaper|less costly|more expensive|pricier|costlier)\b", r"\b(vs\.?|versus|compared (to|with))\b")

@@ -26,8 +26,9 @@ EXCHANGES = "chat_exchanges"
 NEXT_ID = "chat_next_id"
 PENDING = "chat_pending_question"
 SESSION_ID = "chat_session_id"
+# Streamed text is sent to the browser at most this often: smooth to read, few messages.
+# (A comment, not a docstring: Streamlit's "magic" would print a bare string on the page.)
 STREAM_FLUSH_SECONDS = 0.05
-"""Streamed text is sent to the browser at most this often: smooth to read, few messages."""
 
 settings = current_settings()
 engine = get_engine(settings)

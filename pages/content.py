@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import datetime as dt
 
+import altair as alt
 import pandas as pd
 import streamlit as st
 
 from chatbot.errors import ChatbotError
 from chatbot.feedback import FeedbackRecord, group_similar
-from chatbot.guardrails import CATEGORIES
-from chatbot.presentation import CATEGORY_LABELS, RATING_LABELS, csv_safe, escape_markdown
+from chatbot.guardrails import CATEGORIES, OUT_OF_SCOPE
+from chatbot.presentation import RATING_LABELS, csv_safe, escape_markdown
 from pages.common import feedback_store, get_engine, require_staff
 
 settings = require_staff()
@@ -94,7 +95,7 @@ def unanswered_tab() -> None:
     for i, group in enumerate(groups, start=1):
         st.markdown(f"**{i}. {escape_markdown(group.representative)}** ({group.size}× asked)")
         for r in group.questions:
-            why = "not covered" if r.category == "out_of_scope" else "rated not helpful"
+            why = "not covered" if r.category == OUT_OF_SCOPE else "rated not helpful"
             comment = f" — comment: “{escape_markdown(r.comment)}”" if r.comment else ""
             st.markdown(f"  - {escape_markdown(r.question)} · _{why}_ · {r.created_at:%Y-%m-%d}{comment}")
         todo.append({
@@ -106,6 +107,18 @@ def unanswered_tab() -> None:
                        key="todo_export", icon=":material/download:")
 
 
+def percent_chart(values: pd.Series, label: str, *, horizontal: bool) -> alt.Chart:
+    """Bars on a fixed 0-100 % scale, so a small share never looks like a large one."""
+    data = pd.DataFrame({label: values.index.astype(str), "percent": values.round(1).to_numpy()})
+    share = alt.X if horizontal else alt.Y
+    group = alt.Y if horizontal else alt.X
+    return alt.Chart(data).mark_bar().encode(
+        share("percent:Q", scale=alt.Scale(domain=[0, 100]), title="%"),
+        group(f"{label}:N", sort=None, title=label),
+        tooltip=[label, "percent"],
+    )
+
+
 def charts_tab(frame: pd.DataFrame) -> None:
     rated = frame[frame["rating"] != RATING_LABELS[None]]
     helpful = (rated["rating"] == RATING_LABELS[1]).mean() * 100 if len(rated) else None
@@ -113,17 +126,16 @@ def charts_tab(frame: pd.DataFrame) -> None:
     a.metric("Questions", f"{len(frame):,}")
     b.metric("Rated", f"{len(rated):,}")
     c.metric("Rated helpful", f"{helpful:.0f}%" if helpful is not None else "no ratings yet")
-    days = frame["date"].map(lambda d: d.isoformat())  # text, so each day is one wide bar
+    days = frame["date"].map(lambda d: d.isoformat())  # text, so each day is one bar
     st.subheader("Questions per day")
     st.bar_chart(frame.groupby(days).size().rename("questions"), x_label="day (UTC)", y_label="questions")
     st.subheader("Share per guardrail category")
-    share = (frame["category"].value_counts(normalize=True) * 100).reindex(CATEGORIES, fill_value=0).round(1)
-    st.bar_chart(share.rename("% of questions"), horizontal=True, x_label="% of questions", y_label="")
-    st.caption(" · ".join(f"{c}: {CATEGORY_LABELS[c].lower()}" for c in CATEGORIES))
+    share = (frame["category"].value_counts(normalize=True) * 100).reindex(CATEGORIES, fill_value=0)
+    st.altair_chart(percent_chart(share, "category", horizontal=True), width="stretch")
     st.subheader("Share rated helpful, per day")
     if len(rated):
-        per_day = rated.groupby(days[rated.index])["rating"].apply(lambda s: round((s == RATING_LABELS[1]).mean() * 100, 1))
-        st.bar_chart(per_day.rename("% helpful"), x_label="day (UTC)", y_label="% of rated answers")
+        per_day = rated.groupby(days[rated.index])["rating"].apply(lambda s: (s == RATING_LABELS[1]).mean() * 100)
+        st.altair_chart(percent_chart(per_day, "day (UTC)", horizontal=False), width="stretch")
     else:
         st.caption("No answer has been rated yet.")
 

@@ -134,6 +134,7 @@ def test_out_of_scope_offers_related_questions_that_can_be_clicked(app_env):
 
 def test_empty_chat_offers_starter_questions_and_new_conversation_clears_it(app_env):
     at = open_app()
+    assert [m.value for m in at.markdown] == ["**Popular questions** — or type your own below."], "nothing else on an empty chat"
     starters = [b for b in at.button if (b.key or "").startswith("starter-")]
     assert len(starters) == app_env.starter_questions
     starters[0].click().run()

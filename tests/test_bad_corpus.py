@@ -102,3 +102,24 @@ def test_cli_ingest_lists_the_skipped_files_and_succeeds(messy):
     for name in [*BAD_FILES, DUPLICATE, "huge.md"]:
         assert f"skipped {name}:" in run.stdout
     assert "5 articles" in run.stdout
+
+
+def test_a_paragraph_pasted_three_times_is_indexed_once(tmp_path, built_settings, embedder):
+    corpus = copy_corpus(tmp_path / "corpus")
+    paragraph = (
+        "Our winter microneedling package includes three sessions booked four weeks apart. "
+        "Each session takes about forty minutes including the numbing cream. "
+        "A take-home aftercare kit with a gentle cleanser and sunscreen is part of the package."
+    )
+    assert len(paragraph) > 200  # each copy is a passage of its own, with the same id
+    (corpus / "winter-package.md").write_text(
+        "---\nslug: winter-package\ntitle: Winter microneedling package\n---\n### What is included\n"
+        + f"{paragraph}\n\n" * 3,
+        encoding="utf-8",
+    )
+    shutil.copytree(built_settings.index_dir, tmp_path / "index")
+    settings = make_settings(tmp_path, corpus_dir=corpus)
+    report = build_index(settings, embedder, show_progress=False)
+    assert report.articles == 6
+    answer = Engine(settings, embedder=embedder).ask("What does the winter microneedling package include?")
+    assert [c.article for c in answer.citations].count("winter-package") == 1

@@ -99,7 +99,7 @@ def shoot(page, name: str, folder: Path) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     size = page.viewport_size
     height = page.evaluate("() => Math.max(...Array.from(document.querySelectorAll('div'), d => d.scrollHeight))")
-    page.set_viewport_size({"width": size["width"], "height": min(max(height + 40, size["height"]), 6000)})
+    page.set_viewport_size({"width": size["width"], "height": min(max(height + 40, size["height"]), 3000)})
     page.wait_for_timeout(800)  # let charts and fonts settle
     page.screenshot(path=str(folder / name))
     page.set_viewport_size(size)
