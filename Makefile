@@ -45,7 +45,7 @@ browser: ## Debian's Chromium for the end-to-end browser test (never a downloade
 test: setup browser
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
-test-fast: setup ## skips the llm-marked tests for a quick loop
+test-fast: setup browser ## skips the llm-marked tests for a quick loop
 	$(BIN)/python -m pytest -q -m "not llm" $(PYTEST_ARGS)
 
 bench: setup
@@ -54,8 +54,14 @@ bench: setup
 bench-scale: setup
 	$(BIN)/python -m chatbot.bench_scale
 
+eval: setup ## answer-quality report in reports/eval-<timestamp>/
+	$(BIN)/chatbot eval
+
+lint-corpus: setup ## corpus health: duplicates, cut-off paragraphs, page leftovers, contradictions
+	$(BIN)/chatbot lint-corpus
+
 lint:
-	$(BIN)/ruff check chatbot tests app.py
+	$(BIN)/ruff check chatbot tests pages app.py
 
 clean:
 	rm -rf index reports .pytest_cache

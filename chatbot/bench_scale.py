@@ -46,11 +46,13 @@ from chatbot.text import split_sentences
 SEED = 6
 PARAGRAPHS_PER_ARTICLE = 20
 """One paragraph becomes one passage, so 1,000 articles give about 20,000 passages."""
-PARAGRAPH_CHARS = (250, 650)
-"""Inside chunk_min_chars..chunk_max_chars (200..700): a paragraph is neither joined nor split."""
+PARAGRAPH_CHARS = (380, 690)
+"""Inside chunk_min_chars..chunk_max_chars (200..700), so a paragraph is neither joined nor split,
+and long (3-5 sentences) so that two paragraphs sharing a sentence are still different passages."""
 SECTION_SHARE = 0.3
-"""Share of a paragraph's sentences drawn from the section it sits under; the rest come
-from anywhere in the corpus, so paragraphs differ enough not to be collapsed as duplicates."""
+"""Share of a paragraph's sentences drawn from the section it sits under; the rest come from
+anywhere in the corpus (no sentence twice in one article), so paragraphs differ enough not to
+be collapsed as near-duplicates."""
 REPLICA_NOISE = 0.01
 """Standard deviation of the noise added to each coordinate of a replicated passage vector."""
 FLOOR_SAMPLE = 3_000
@@ -72,19 +74,20 @@ def _sections(article: Article, heading_max_words: int) -> list[tuple[str | None
     return [(h, s) for h, s in sections if s]
 
 
-def _paragraph(rng: random.Random, local: Sequence[str], pool: Sequence[str]) -> str:
+def _paragraph(rng: random.Random, local: Sequence[str], pool: Sequence[str], used: set[str]) -> str:
+    """Sentences not yet used in this article (``used``), some from the section, until the paragraph is long enough."""
     low, high = PARAGRAPH_CHARS
     chosen: list[str] = []
-    for _ in range(100):  # bounded: a tiny source corpus may not reach ``low``
+    for _ in range(200):  # bounded: a tiny source corpus may run out of unused sentences
         if len(" ".join(chosen)) >= low:
             break
-        source = local if rng.random() < SECTION_SHARE else pool
-        sentence = rng.choice(source)
-        if sentence in chosen:
+        sentence = rng.choice(local if rng.random() < SECTION_SHARE else pool)
+        if sentence in used:
             continue
         if chosen and len(" ".join(chosen)) + 1 + len(sentence) > high:
-            break
+            continue
         chosen.append(sentence)
+        used.add(sentence)
     return " ".join(chosen)
 
 
@@ -113,11 +116,12 @@ def generate_corpus(corpus_dir: Path, out_dir: Path, articles: int, *, seed: int
             f"source: synthetic/{seed}/{base.slug}",
             "---",
         ]
+        used: set[str] = set()
         for n in range(PARAGRAPHS_PER_ARTICLE):
             heading, local = sections[n * len(sections) // PARAGRAPHS_PER_ARTICLE]
             if heading and (n == 0 or sections[(n - 1) * len(sections) // PARAGRAPHS_PER_ARTICLE][0] != heading):
                 lines += ["", f"### {heading}"]
-            lines += ["", _paragraph(rng, local, pool)]
+            lines += ["", _paragraph(rng, local, pool, used)]
         (out_dir / f"{base.slug}-{i + 1:05d}.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
     return articles
 

@@ -184,8 +184,9 @@ class Engine:
         question = clean_question(data.get("question"), max_chars=s.max_question_chars)
         history = clean_history(data.get("history") or [], max_chars=s.max_question_chars, max_turns=s.max_history_turns)
         turn = Turn(question=question, history=history)
-        turn.follow_up = is_follow_up(question, history)
-        turn.query = standalone_query(question, history, max_turns=s.max_history_turns)
+        vocabulary = self._vocabulary()
+        turn.follow_up = is_follow_up(question, history, vocabulary=vocabulary)
+        turn.query = standalone_query(question, history, max_turns=s.max_history_turns, vocabulary=vocabulary)
         turn.vector = self.embedder.embed_one(question)
         if turn.follow_up:
             # The follow-up leads, the earlier question supplies the subject: "how many sessions?"

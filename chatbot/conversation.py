@@ -21,19 +21,26 @@ _STARTS_DEPENDENT = re.compile(r"^\s*(and|but|also|so|what about|how about|ok(ay
 TOPIC_WORDS = frozenset(tokenize("microneedling microneedle dermaroller derma pen collagen induction therapy"))
 
 
-def is_follow_up(question: str, history: Sequence[str]) -> bool:
-    """True when ``question`` leans on the earlier turns to make sense."""
+def is_follow_up(question: str, history: Sequence[str], *, vocabulary: frozenset[str] = frozenset()) -> bool:
+    """True when ``question`` leans on the earlier turns to make sense.
+
+    It does when it refers back ("it", "the results", "and if…"), or when it is short
+    and made only of words the articles use ("downtime?", "how many sessions").
+    A short question about something else ("capital of France?") stands alone.
+    """
     if not history:
         return False
     words = set(tokenize(question))
     if words & TOPIC_WORDS and len(words) >= 4:
         return False
-    return bool(_STARTS_DEPENDENT.search(question) or _ANAPHORA.search(question) or len(words) <= 3)
+    if _STARTS_DEPENDENT.search(question) or _ANAPHORA.search(question):
+        return True
+    return len(words) <= 3 and (not vocabulary or words <= vocabulary)
 
 
-def standalone_query(question: str, history: Sequence[str], *, max_turns: int = 6) -> str:
+def standalone_query(question: str, history: Sequence[str], *, max_turns: int = 6, vocabulary: frozenset[str] = frozenset()) -> str:
     """The text to retrieve with: the question, preceded by the last question when it is a follow-up."""
     recent = [h for h in history[-max_turns:] if h.strip()]
-    if not is_follow_up(question, recent):
+    if not is_follow_up(question, recent, vocabulary=vocabulary):
         return question
     return f"{recent[-1].strip()} {question.strip()}"

@@ -153,14 +153,14 @@ def removal_findings(cleaned: Iterable[CleanArticle]) -> list[Finding]:
 
 def duplicate_findings(cleaned: Sequence[CleanArticle], embedder, settings: Settings) -> list[Finding]:
     """Passages the index collapses as repeats, each pointing at the passage it repeats."""
-    from chatbot.index import _embed_chunks  # the index's own chunk vectors, so both agree on what repeats
+    from chatbot.index import embed_chunks  # the index's own chunk vectors, so both agree on what repeats
 
     chunks: list[Chunk] = [
         chunk for c in cleaned for chunk in chunk_article(c, max_chars=settings.chunk_max_chars, min_chars=settings.chunk_min_chars)
     ]
     if not chunks:
         return []
-    vectors, _ = _embed_chunks(chunks, embedder, None)
+    vectors, _ = embed_chunks(chunks, embedder, None)
     kept, _ = collapse_duplicates(chunks, vectors, min_similarity=settings.duplicate_similarity, min_overlap=settings.duplicate_overlap)
     by_place = {f"{c.article}:{c.line}": c for c in chunks}
     findings = []

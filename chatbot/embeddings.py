@@ -31,8 +31,11 @@ def default_model_path() -> str:
 
 @lru_cache(maxsize=4)
 def _load_model(path: str):  # -> SentenceTransformer, imported lazily: the import alone takes ~5 s
+    import transformers
     from sentence_transformers import SentenceTransformer
 
+    transformers.logging.disable_progress_bar()  # no "Loading weights" bar in the CLI or the logs
+    transformers.logging.set_verbosity_error()
     return SentenceTransformer(path, device="cpu")
 
 
@@ -49,7 +52,8 @@ class Embedder(Embeddings):
         self.batch_size = batch_size
         with _LOAD_LOCK:
             self.model = _load_model(self.model_path)
-        self.dimension = int(self.model.get_sentence_embedding_dimension())
+        dimension = getattr(self.model, "get_embedding_dimension", None) or self.model.get_sentence_embedding_dimension
+        self.dimension = int(dimension())
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._cache_size = cache_size
         self._cache_lock = threading.Lock()

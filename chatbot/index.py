@@ -228,7 +228,7 @@ def _fingerprint(chunks: Sequence[Chunk], embedder: Embedder, settings: Settings
     return h.hexdigest()
 
 
-def _embed_chunks(chunks: Sequence[Chunk], embedder: Embedder, progress) -> tuple[np.ndarray, list[np.ndarray]]:
+def embed_chunks(chunks: Sequence[Chunk], embedder: Embedder, progress) -> tuple[np.ndarray, list[np.ndarray]]:
     """Embed each chunk's text (what dense search compares) and each of its sentences
     (what the answerer ranks), in one batched pass.
 
@@ -308,7 +308,7 @@ def build_index(settings: Settings, embedder: Embedder, *, show_progress: bool =
     fresh = [c for c in chunks if c.id not in existing]
     n_sentences = sum(len(c.sentences) + 1 for c in fresh)
     with tqdm(total=n_sentences, desc="Embedding", unit="sent", disable=not show_progress or not n_sentences) as bar:
-        fresh_vecs, fresh_sent = _embed_chunks(fresh, embedder, bar.update)
+        fresh_vecs, fresh_sent = embed_chunks(fresh, embedder, bar.update)
     vectors: dict[str, tuple[np.ndarray, np.ndarray]] = dict(existing)
     vectors.update({c.id: (fresh_vecs[i], fresh_sent[i]) for i, c in enumerate(fresh)})
     matrix = np.asarray([vectors[c.id][0] for c in chunks], dtype=np.float32).reshape(-1, embedder.dimension)

@@ -10,10 +10,13 @@ against the passages it was given, whatever ``[n]`` it wrote:
   about microneedling, so meaning alone cannot tell "Microneedling does not hurt"
   from a passage about sensations; the rare word ("hurt") has to be there;
 * **numbers**: every number in the sentence must be in the passage ("45 minutes"
-  against "30 minutes" reads as the same meaning to an embedding).
+  against "30 minutes" reads as the same meaning to an embedding);
+* **negation**: a sentence with "not" needs a matching passage sentence with a
+  negation too ("Microneedling does not help with acne scars", which SmolLM2
+  wrote, matches "microneedling can improve ... acne scars" closely).
 
-What it cannot catch: a flipped negation or an overstatement built from the
-passage's own words ("microneedling permanently shrinks pores").
+What it cannot catch: an overstatement built from the passage's own words
+("microneedling permanently shrinks pores"), or a "not" the passage has elsewhere.
 
 A sentence whose cited passage passes is kept. One that cites the wrong passage,
 an out-of-range number or none at all is re-cited to the passage that supports it
@@ -30,7 +33,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from chatbot.answer import AnswerSentence, Citation
+from chatbot.answer import NOT_AN_ANSWER, PROMOTIONAL, AnswerSentence, Citation
 from chatbot.retrieval import ScoredPassage
 from chatbot.settings import Settings
 from chatbot.text import content_words, is_complete_sentence, normalize, split_sentences
@@ -39,6 +42,8 @@ _MARKER = re.compile(r"\[\s*(?:passages?|sources?|refs?)?\s*(\d+(?:\s*[,;]\s*\d+
 _MARKERS_AFTER_STOP = re.compile(r"([.!?])((?:\s*\[[^\]\n]{1,20}\])+)")
 _LIST_PREFIX = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+")
 _NUMBER = re.compile(r"\d+")
+_NEGATION = re.compile(r"\b(not|no|never|none|cannot|neither|nor)\b|n't\b", re.IGNORECASE)
+_HEADER_SEPARATOR = re.compile(r"\s+[—–-]\s+")
 _GUARDRAIL_ADVICE = re.compile(r"\b(consult|see|talk to|speak (to|with)|ask)\b.{0,30}\b(dermatologist|doctor|physician|professional)", re.IGNORECASE)
 _NO_ANSWER = re.compile(
     r"\b(passages?|articles?|sources?|context|text)\b.{0,40}\b(do(es)?n'?t|do(es)? not|never)\b.{0,30}"
@@ -151,11 +156,15 @@ def support(
     if not words:
         problem = "no content to check"
     elif similarity < settings.citation_support_similarity:
-        problem = f"meaning too far from the passage (similarity {similarity:.2f} < {settings.citation_support_similarity})"
+        problem = f"meaning too far from the passage (similarity {similarity:.3f} < {settings.citation_support_similarity})"
     elif overlap < settings.citation_support_overlap:
-        problem = f"too few of its words are in the passage (overlap {overlap:.2f} < {settings.citation_support_overlap})"
+        problem = f"too few of its words are in the passage (overlap {overlap:.3f} < {settings.citation_support_overlap})"
     elif missing := set(_NUMBER.findall(sentence)) - set(_NUMBER.findall(chunk.text)):
         problem = f"the passage does not contain {', '.join(sorted(missing))}"
+    elif _NEGATION.search(sentence) and not any(
+        _NEGATION.search(s) for s, sim in zip(chunk.sentences, sims, strict=False) if sim >= settings.citation_support_similarity
+    ):
+        problem = 'it says "not" where the passage does not'
     return Support(index, similarity, overlap, evidence, problem)
 
 
@@ -171,30 +180,49 @@ def verify(
     generated = split_generated(text)
     if not generated or not passages:
         return Verification([], [{"text": g.text, "cited": list(g.cited), "reason": "no passages to check against"} for g in generated], [], len(generated))
-    vectors = embedder.embed([g.text for g in generated])
+    headers = {_header_key(h) for p in passages for h in (p.chunk.title, p.chunk.section)}
+    claims = [without_headers(g.text, headers) for g in generated]
+    vectors = embedder.embed([claim or g.text for claim, g in zip(claims, generated, strict=True)])
     kept: list[KeptSentence] = []
     dropped: list[dict[str, Any]] = []
     corrected: list[dict[str, Any]] = []
-    for g, vector in zip(generated, vectors, strict=True):
-        reason = _precheck(g, kept)
+    for g, claim, vector in zip(generated, claims, vectors, strict=True):
+        reason = _precheck(g, claim, kept)
         if reason is None:
-            checks = [support(g.text, vector, p, i, settings, idf) for i, p in enumerate(passages)]
+            checks = [support(claim, vector, p, i, settings, idf) for i, p in enumerate(passages)]
             chosen, reason = _choose(g, checks)
             if chosen is not None:
                 if chosen.passage + 1 not in g.cited:
                     corrected.append({"text": g.text, "from": list(g.cited), "passage": chosen.passage + 1})
-                kept.append(KeptSentence(_with_stop(g.text), chosen.passage, chosen.evidence))
+                kept.append(KeptSentence(_with_stop(claim), chosen.passage, chosen.evidence))
                 continue
         dropped.append({"text": g.text, "cited": list(g.cited), "reason": reason})
     return Verification(kept, dropped, corrected, len(generated))
 
 
-def _precheck(g: GeneratedSentence, kept: Sequence[KeptSentence]) -> str | None:
-    if g.text.endswith(":"):
+def _header_key(text: str) -> str:
+    return normalize(text).lower().strip(" .:?!")
+
+
+def without_headers(sentence: str, headers: set[str]) -> str:
+    """``sentence`` without the article titles and section names a model copied from the
+    passage headers ("Can Microneedling Reduce Pore Size? — The role of ..."); "" if that is all it is."""
+    rest = sentence
+    while (cut := _HEADER_SEPARATOR.search(rest)) and _header_key(rest[: cut.start()]) in headers:
+        rest = rest[cut.end() :]
+    return "" if _header_key(rest) in headers else rest.strip()
+
+
+def _precheck(g: GeneratedSentence, claim: str, kept: Sequence[KeptSentence]) -> str | None:
+    if not re.search(r"[A-Za-z]", claim):
+        return "a heading copied from the passages"
+    if claim.endswith(":"):
         return "a heading or lead-in, not a statement"
-    if not is_complete_sentence(g.text) and not g.cited:
+    if not is_complete_sentence(claim) and not g.cited:
         return "incomplete: cut off or a heading"
-    words = content_words(g.text)
+    if PROMOTIONAL.search(claim) or NOT_AN_ANSWER.search(claim):
+        return "page text, not an answer (promotion or an article's lead-in)"
+    words = content_words(claim)
     for k in kept:
         other = content_words(k.text)
         if words and other and len(words & other) / min(len(words), len(other)) >= REPEAT_WORD_OVERLAP:

@@ -52,6 +52,7 @@ INVENTED = [
     "Microneedling was invented in Korea in 1995.",
     "You should take a hot sauna right after treatment to open the pores.",
     "Apply retinol the same evening to speed up healing.",
+    "Microneedling does not help with acne scars, but it can be a treatment option for skin health.",
 ]
 
 
@@ -102,6 +103,22 @@ def test_a_number_the_passage_does_not_contain_is_named(engine, check):
     result = check(f"The procedure typically takes about 45 minutes [{cited}].", passages)
     assert not result.kept
     assert "45" in result.dropped[0]["reason"]
+
+
+def test_a_not_that_the_passage_does_not_have_is_caught(engine, check):
+    passages = engine.search("Does microneedling help with acne scars?")
+    assert check("Microneedling helps with acne scars [1].", passages).kept
+    result = check("Microneedling does not help with acne scars [1].", passages)
+    assert not result.kept and result.dropped[0]["reason"] == 'unsupported by [1]: it says "not" where the passage does not'
+
+
+def test_copied_passage_headers_are_not_sentences(engine, check):
+    passages = engine.search("What are the side effects of microneedling?")
+    header = f"{passages[0].chunk.title} — {passages[0].chunk.section}."
+    claim = "Common side effects include redness, swelling and slight irritation."
+    result = check(f"{header} [1] {passages[0].chunk.title} — {claim}", passages)
+    assert result.dropped[0]["reason"] == "a heading copied from the passages"
+    assert [k.text for k in result.kept] == [claim]
 
 
 def test_wrong_citation_is_moved_to_the_passage_that_says_it(engine, check):
