@@ -33,6 +33,7 @@ from chatbot.errors import InvalidQuestionError
 from chatbot.guardrails import GENERAL, MEDICAL, OUT_OF_SCOPE, OUT_OF_SCOPE_MESSAGE, Guardrail, GuardrailVerdict
 from chatbot.retrieval import HybridRetriever, LiveIndex, Mode, ScoredPassage, reciprocal_rank_fusion, search
 from chatbot.settings import Settings, load_settings
+from chatbot.text import correct_spelling
 
 log = logging.getLogger(__name__)
 
@@ -185,13 +186,17 @@ class Engine:
         history = clean_history(data.get("history") or [], max_chars=s.max_question_chars, max_turns=s.max_history_turns)
         turn = Turn(question=question, history=history)
         vocabulary = self._vocabulary()
-        turn.follow_up = is_follow_up(question, history, vocabulary=vocabulary)
-        turn.query = standalone_query(question, history, max_turns=s.max_history_turns, vocabulary=vocabulary)
-        turn.vector = self.embedder.embed_one(question)
+        spelled = self.index.snapshot().keywords.surface_words
+        known = self.embedder.known_words
+        searchable = correct_spelling(question, spelled, known=known)  # "actualy", "micro needling": typos cost both retrievers
+        earlier = [correct_spelling(h, spelled, known=known) for h in history]
+        turn.follow_up = is_follow_up(searchable, earlier, vocabulary=vocabulary)
+        turn.query = standalone_query(searchable, earlier, max_turns=s.max_history_turns, vocabulary=vocabulary)
+        turn.vector = self.embedder.embed_one(searchable)
         if turn.follow_up:
             # The follow-up leads, the earlier question supplies the subject: "how many sessions?"
             # after "does it work for acne scars?" must find sessions, in the acne-scar article.
-            mixed = turn.vector + s.follow_up_context_weight * self.embedder.embed_one(history[-1])
+            mixed = turn.vector + s.follow_up_context_weight * self.embedder.embed_one(earlier[-1])
             turn.vector = (mixed / np.linalg.norm(mixed)).astype(np.float32)
         return turn
 

@@ -12,6 +12,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 from langchain_core.embeddings import Embeddings
@@ -57,6 +58,16 @@ class Embedder(Embeddings):
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._cache_size = cache_size
         self._cache_lock = threading.Lock()
+        self._known: frozenset[str] | None = None
+
+    @property
+    def known_words(self) -> frozenset[str]:
+        """Whole words of the model's WordPiece vocabulary: a list of correctly spelled English words."""
+        if self._known is None:
+            vocab = Path(self.model_path) / "vocab.txt"
+            words = vocab.read_text(encoding="utf-8").split() if vocab.is_file() else []
+            self._known = frozenset(w for w in words if w.isalpha() and w.islower())
+        return self._known
 
     def embed(self, texts: Sequence[str], *, progress: Callable[[int], None] | None = None) -> np.ndarray:
         """Embed ``texts`` in batches; ``progress`` is called with the number done in each batch."""

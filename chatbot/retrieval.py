@@ -25,7 +25,7 @@ from chatbot.embeddings import unpack_vectors
 from chatbot.errors import ChatbotError, ChromaUnavailableError, IndexCorruptError, IndexMissingError
 from chatbot.index import StoredChunk, connect, index_state, open_collection
 from chatbot.settings import Settings
-from chatbot.text import tokenize
+from chatbot.text import surface_words, tokenize
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +47,8 @@ class KeywordIndex:
         self.backend = backend
         self.size = len(texts)
         corpus = [tokenize(t) or ["_"] for t in texts]
+        self.surface_words = surface_words(texts)
+        """Words as the articles spell them, for correcting typos in questions."""
         df: dict[str, int] = {}
         for doc in corpus:
             for w in set(doc):

@@ -78,3 +78,37 @@ def strip_citations(text: str) -> str:
 
 def content_words(text: str) -> set[str]:
     return set(tokenize(text))
+
+
+_WORD = re.compile(r"[A-Za-z]+")
+
+
+def surface_words(texts) -> frozenset[str]:
+    """Lowercase words as written in ``texts`` (no stemming): the vocabulary spelling is checked against."""
+    return frozenset(w.lower() for t in texts for w in _WORD.findall(t))
+
+
+def correct_spelling(text: str, words: frozenset[str], *, known: frozenset[str] = frozenset(), cutoff: float = 0.84) -> str:
+    """Fix words nobody spells that way into words the articles use: "actualy" -> "actually",
+    "treatmnet" -> "treatment", "micro needling" -> "microneedling".
+
+    A word is left alone when it is short, in the articles (``words``) or a known
+    English word (``known``, e.g. the embedding model's vocabulary), so correct words
+    are never "corrected" into different ones.
+    """
+    import difflib
+
+    def fix(match: re.Match[str]) -> str:
+        word = match.group(0)
+        lower = word.lower()
+        if len(lower) < 5 or lower in words or lower in known or lower in STOPWORDS:
+            return word
+        close = difflib.get_close_matches(lower, words, n=1, cutoff=cutoff)
+        return close[0] if close else word
+
+    joined = re.sub(
+        r"\b([A-Za-z]+)[ -]([A-Za-z]+)\b",
+        lambda m: (m.group(1) + m.group(2)).lower() if (m.group(1) + m.group(2)).lower() in words else m.group(0),
+        text,
+    )
+    return _WORD.sub(fix, joined)

@@ -21,7 +21,8 @@ What it cannot catch: an overstatement built from the passage's own words
 A sentence whose cited passage passes is kept. One that cites the wrong passage,
 an out-of-range number or none at all is re-cited to the passage that supports it
 (``corrected``). One that no passage supports is ``dropped`` with the reason.
-Everything is a pure function of the text, the passages and the embedder.
+Everything is a pure function of the text, the passages, the embedder and the
+corpus word weights.
 """
 
 from __future__ import annotations
@@ -272,4 +273,7 @@ def cite_verified(kept: Sequence[KeptSentence], passages: Sequence[ScoredPassage
     return sentences, citations
 
 
-__all__ = ["GeneratedSentence", "KeptSentence", "Support", "Verification", "cite_verified", "split_generated", "support", "verify"]
+__all__ = [
+    "NO_ANSWER", "GeneratedSentence", "KeptSentence", "Support", "Verification", "cite_verified", "split_generated", "support",
+    "verify", "without_headers",
+]
