@@ -168,8 +168,8 @@ def select_sentences(
 
     Whole-passage relevance is the strongest signal available (single sentences
     match on topic words, and a lead-in like "it is crucial to follow aftercare tips"
-    outscores the tips themselves). So the lead passage, ranked first by hybrid
-    retrieval, is quoted first, up to ``lead_sentences`` of its most relevant
+    outscores the tips themselves). So the lead passage, the one whose meaning as a
+    whole is closest to the question (dense cosine), is quoted first, up to ``lead_sentences`` of its most relevant
     sentences in reading order; the remaining room goes to the most relevant sentences
     of the next passages (at most ``sentences_per_passage`` each). Sentences below
     ``sentence_min_relevance`` or repeating a chosen one are skipped.
@@ -179,7 +179,7 @@ def select_sentences(
     by_passage: dict[int, list[_Candidate]] = {}
     for cand in candidates:
         by_passage.setdefault(cand.passage, []).append(cand)
-    order = sorted(by_passage)  # passages arrive best first (hybrid rank)
+    order = sorted(by_passage, key=lambda p: -passages[p].dense_score)
     picked: list[_Candidate] = []
     for rank, p in enumerate(order):
         limit = settings.lead_sentences if rank == 0 else settings.sentences_per_passage

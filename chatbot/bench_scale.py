@@ -55,6 +55,11 @@ anywhere in the corpus (no sentence twice in one article), so paragraphs differ 
 be collapsed as near-duplicates."""
 REPLICA_NOISE = 0.01
 """Standard deviation of the noise added to each coordinate of a replicated passage vector."""
+SYNTHETIC_DUPLICATE_OVERLAP = 0.8
+"""Near-duplicate word overlap for the synthetic corpus only. It recombines ~200 real sentences, so
+its passages share words far more than real articles do (half of 20,000 overlap another by 0.5,
+the real corpus's setting); collapsing only near-exact repeats keeps about 20 passages per article.
+The collapse step still compares every passage, so its cost is part of the ingest time."""
 FLOOR_SAMPLE = 3_000
 """Texts encoded alone to measure the embedding floor (a sample: encoding all of them twice would double the run)."""
 SERVER_START_SECONDS = 120
@@ -135,10 +140,13 @@ def _percentiles(values_ms: Sequence[float]) -> dict[str, float]:
 
 
 def measure_ingest(settings: Settings, embedder) -> dict[str, Any]:
-    """Ingest the corpus folder and time it; also time the model alone on a sample of the same texts."""
+    """Ingest the corpus folder and time it; also time the model alone on a sample of the same texts.
+
+    The share of the floor compares CPU seconds per encoded text: on a shared machine the
+    wall clock mostly measures the neighbours, while CPU time measures the work done.
+    """
     from chatbot.index import build_index
 
-    report = build_index(settings, embedder, show_progress=True)
     articles, _ = load_corpus(Path(settings.corpus_dir))
     texts: list[str] = []
     for article in articles:
@@ -148,16 +156,23 @@ def measure_ingest(settings: Settings, embedder) -> dict[str, Any]:
         if len(texts) >= FLOOR_SAMPLE:
             break
     texts = texts[:FLOOR_SAMPLE]
-    started = time.perf_counter()
+    wall, cpu = time.perf_counter(), time.process_time()
     embedder.embed(texts)
-    floor = len(texts) / (time.perf_counter() - started)
-    encoded_per_s = report.embedded / report.seconds
+    floor_wall, floor_cpu = time.perf_counter() - wall, time.process_time() - cpu
+
+    wall, cpu = time.perf_counter(), time.process_time()
+    report = build_index(settings, embedder, show_progress=True)
+    ingest_wall, ingest_cpu = time.perf_counter() - wall, time.process_time() - cpu
+    sentences = report.embedded - report.chunks - report.duplicates  # one passage text per chunk, the rest are sentences
     return {
-        "articles": report.articles, "chunks": report.chunks, "duplicates": report.duplicates,
-        "texts_encoded": report.embedded, "seconds": round(report.seconds, 1),
-        "chunks_per_s": round(report.chunks / report.seconds, 1), "texts_per_s": round(encoded_per_s, 1),
-        "floor_texts_per_s": round(floor, 1), "floor_sample": len(texts),
-        "share_of_floor": round(encoded_per_s / floor, 3),
+        "articles": report.articles, "chunks": report.chunks + report.duplicates, "passages": report.chunks,
+        "duplicates": report.duplicates, "texts_encoded": report.embedded, "sentences": sentences,
+        "seconds": round(ingest_wall, 1), "cpu_seconds": round(ingest_cpu, 1),
+        "chunks_per_s": round((report.chunks + report.duplicates) / ingest_wall, 1),
+        "sentences_per_s": round(sentences / ingest_wall, 1), "texts_per_s": round(report.embedded / ingest_wall, 1),
+        "floor_texts_per_s": round(len(texts) / floor_wall, 1), "floor_sample": len(texts),
+        "share_of_floor_cpu": round((report.embedded / ingest_cpu) / (len(texts) / floor_cpu), 3),
+        "share_of_floor_wall": round((report.embedded / ingest_wall) / (len(texts) / floor_wall), 3),
     }
 
 
@@ -318,9 +333,11 @@ def measure_size(settings: Settings, model_path: str, questions: Sequence[str], 
 def format_table(results: dict[str, Any]) -> str:
     ing = results["ingest"]
     lines = [
-        f"Ingest: {ing['articles']:,} articles -> {ing['chunks']:,} passages ({ing['duplicates']:,} collapsed) in {ing['seconds']:,.0f} s: "
-        f"{ing['chunks_per_s']:.1f} passages/s, {ing['texts_per_s']:.1f} texts encoded/s; "
-        f"model alone {ing['floor_texts_per_s']:.1f} texts/s on {ing['floor_sample']:,} of them -> {ing['share_of_floor']:.0%} of the floor",
+        f"Ingest: {ing['articles']:,} articles -> {ing['chunks']:,} chunks ({ing['passages']:,} passages, {ing['duplicates']:,} "
+        f"near-duplicates) in {ing['seconds']:,.0f} s: {ing['chunks_per_s']:.1f} chunks/s, {ing['sentences_per_s']:.1f} sentences/s "
+        f"({ing['texts_per_s']:.1f} texts/s counting each passage text once).",
+        f"Model alone on {ing['floor_sample']:,} of the same texts: {ing['floor_texts_per_s']:.1f} texts/s. Ingest reaches "
+        f"{ing['share_of_floor_cpu']:.0%} of that floor per CPU second ({ing['share_of_floor_wall']:.0%} by wall clock).",
         "",
         "| passages | mode | engine load s | answer p50 ms (cold) | p95 (cold) | p50 (warm) | p95 (warm) | query embedding p50 |",
         "|---:|---|---:|---:|---:|---:|---:|---:|",
@@ -366,7 +383,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             shutil.rmtree(corpus)
         generate_corpus(Path(base.corpus_dir), corpus, args.articles)
         settings = base.replace(corpus_dir=corpus, index_dir=work / "index", chroma_host=None, chroma_port=None,
-                                common_questions_file=base.common_questions_path)
+                                common_questions_file=base.common_questions_path, duplicate_overlap=SYNTHETIC_DUPLICATE_OVERLAP)
         embedder = Embedder(settings.embedding_model, batch_size=settings.embed_batch_size)
         questions = clinic_questions(Path(base.corpus_dir), args.questions)
         results: dict[str, Any] = {"ingest": measure_ingest(settings, embedder), "sizes": [], "questions": len(questions)}

@@ -294,8 +294,8 @@ def search(index: LiveIndex, settings: Settings, query: str, vector: np.ndarray,
 
 
 def diversify(ids: Sequence[str], articles: Sequence[str], *, k: int, per_article: int) -> list[str]:
-    """The first ``k`` of ``ids`` (best first) taking at most ``per_article`` from one article,
-    then filling any room left in rank order, so several articles get a voice when they can."""
+    """Pick ``k`` of ``ids`` (best first): at most ``per_article`` from one article first, in rank
+    order, then the best of the rest. Several articles get a voice near the top when they qualify."""
     counts: dict[str, int] = {}
     chosen: list[str] = []
     for cid, article in zip(ids, articles):
@@ -303,9 +303,7 @@ def diversify(ids: Sequence[str], articles: Sequence[str], *, k: int, per_articl
             chosen.append(cid)
             counts[article] = counts.get(article, 0) + 1
     rest = [cid for cid in ids if cid not in chosen]
-    chosen += rest[: k - len(chosen)]
-    order = {cid: i for i, cid in enumerate(ids)}
-    return sorted(chosen, key=order.__getitem__)
+    return chosen + rest[: k - len(chosen)]
 
 
 def passage_to_document(p: ScoredPassage) -> Document:

@@ -24,13 +24,13 @@ def run(args: list[str], env: dict[str, str], cwd: Path, stdin: str | None = Non
 
 
 def assert_one_error_line(result: subprocess.CompletedProcess, *, mentions: str) -> str:
-    """Non-zero exit, no traceback, exactly one `error: ...` line (the last one) that says what to do."""
+    """Non-zero exit, no traceback, and stderr is exactly one `error: ...` line that says what to do."""
     assert result.returncode != 0, result.stdout
     assert "Traceback" not in result.stderr and "Traceback" not in result.stdout
     lines = result.stderr.strip().splitlines()
     errors = [line for line in lines if line.startswith("error: ")]
     assert len(errors) == 1, result.stderr
-    assert lines[-1] == errors[0]
+    assert lines == errors, f"stderr has more than the error line:\n{result.stderr}"
     assert mentions in errors[0], errors[0]
     assert result.stdout == ""
     return errors[0]
@@ -51,7 +51,6 @@ def env(built_settings) -> dict[str, str]:
 def test_bad_question_is_one_error_line(env, tmp_path, question, mentions):
     result = run(["ask", question], env, tmp_path)
     assert_one_error_line(result, mentions=mentions)
-    assert result.stderr.strip().count("\n") == 0  # nothing else at all: no model was loaded
 
 
 def test_missing_question_says_how_to_ask(env, tmp_path):
@@ -118,17 +117,6 @@ def test_ingest_to_unreachable_chroma_server_is_one_error_line(tmp_path):
     assert env["CHATBOT_CHROMA_PORT"] in line
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="cli.py builds the Embedder before opening the index, so the model's 'Loading weights' progress bar "
-    "and a sentence-transformers FutureWarning are printed to stderr above the error line",
-)
-@pytest.mark.parametrize("problem", ["missing_index", "corrupt_index", "unreachable_server"])
-def test_index_problem_prints_nothing_but_the_error_line(index_problems, problem):
-    _, result, _ = index_problems[problem]
-    assert result.stderr.strip().startswith("error: ") and result.stderr.strip().count("\n") == 0, result.stderr
-
-
 # --- the done-when commands -----------------------------------------------------------------------
 
 
@@ -168,12 +156,22 @@ def test_off_topic_question_is_out_of_scope_with_no_citations(env, tmp_path):
     assert "clinic" in data["answer"]
 
 
-def test_plain_answer_lists_numbered_sources(env, tmp_path):
-    result = run(["ask", "Is microneedling painful?", "--history", "what is microneedling?"], env, tmp_path)
-    assert result.returncode == 0, result.stderr
-    assert "[1]" in result.stdout
-    assert any(line.startswith("[1] ") and " — " in line for line in result.stdout.splitlines())
-    assert "not medical advice" in result.stdout
+@pytest.fixture(scope="module")
+def plain_answer(built_settings, tmp_path_factory) -> subprocess.CompletedProcess:
+    cwd = tmp_path_factory.mktemp("plain-answer")
+    return run(["ask", "Is microneedling painful?", "--history", "what is microneedling?"], chatbot_env(built_settings), cwd)
+
+
+def test_plain_answer_lists_numbered_sources(plain_answer):
+    assert plain_answer.returncode == 0, plain_answer.stderr
+    assert "[1]" in plain_answer.stdout
+    assert any(line.startswith("[1] ") and " — " in line for line in plain_answer.stdout.splitlines())
+    assert "not medical advice" in plain_answer.stdout
+
+
+@pytest.mark.xfail(strict=True, reason="bm25s logs 'DEBUG bm25s: Building index from tokens' to stderr on every ask")
+def test_plain_answer_prints_nothing_on_stderr(plain_answer):
+    assert plain_answer.stderr.strip() == ""
 
 
 # --- --jsonl --------------------------------------------------------------------------------------
@@ -227,5 +225,10 @@ def test_jsonl_reads_stdin(env, tmp_path):
     _check_jsonl_output(result.stdout)
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="cli.py loads the engine before opening the --jsonl file, and bm25s logs 'DEBUG bm25s: Building index "
+    "from tokens' to stderr above the error line",
+)
 def test_jsonl_file_that_does_not_exist_is_one_error_line(env, tmp_path):
     assert_one_error_line(run(["ask", "--jsonl", str(tmp_path / "nope.jsonl")], env, tmp_path), mentions="nope.jsonl")

@@ -33,10 +33,7 @@ PARAPHRASES = [
         "crow's feet and saggy skin", AGING,
         marks=pytest.mark.xfail(strict=True, reason="retrieval: only the pore articles come back (dense ranks treat-large-pores first)"),
     ),
-    pytest.param(
-        "do the dents left by old zits go away", ACNE,
-        marks=pytest.mark.xfail(strict=True, reason="retrieval: the acne-scar article is not in the top passages; pore articles are"),
-    ),
+    ("do the dents left by old zits go away", ACNE),
 ]
 
 
@@ -54,10 +51,7 @@ def test_paraphrased_question_retrieves_and_cites_the_right_article(engine, ques
     [
         "what are the dangers of microneedling",
         "are there side effects I should worry about?",
-        pytest.param(
-            "what can go wrong with the needles",
-            marks=pytest.mark.xfail(strict=True, reason="retrieval: top 3 are the aging intro, a pore passage and 'What is Microneedling?'"),
-        ),
+        "what can go wrong with the needles",
     ],
 )
 def test_risk_questions_reach_a_risks_section(engine, question):
