@@ -223,6 +223,18 @@ def cite(picked: Sequence[_Candidate], passages: Sequence[ScoredPassage]) -> tup
     return sentences, citations
 
 
+def condition_sentence(query: str, candidates: Sequence[_Candidate], scoring: Scoring, *, min_idf: float) -> _Candidate | None:
+    """The sentence that names the asker's situation in the articles' own rare words
+    ("keloid", "blood"), if any: when the articles mention your condition, that is quoted."""
+    rare = {w for w in content_words(query) if scoring.idf(w) >= min_idf}
+    best, best_weight = None, 0.0
+    for cand in candidates:
+        weight = sum(scoring.idf(w) for w in rare & content_words(cand.text))
+        if weight > best_weight:
+            best, best_weight = cand, weight
+    return best
+
+
 def find_disagreement(
     picked: Sequence[_Candidate], candidates: Sequence[_Candidate], passages: Sequence[ScoredPassage], settings: Settings
 ) -> tuple[_Candidate, _Candidate] | None:
@@ -260,6 +272,12 @@ def extractive_answer(
     if verdict.category == GENERAL and not picked:
         return [], [], ()
     relevant = [c for c in _candidates(query, vector, passages, scoring) if c.similarity >= settings.sentence_min_relevance]
+    if verdict.category == MEDICAL:
+        mention = condition_sentence(query, relevant, scoring, min_idf=settings.condition_word_idf)
+        if mention is not None and not any(_same_fact(mention, c, settings) for c in picked):
+            if len(picked) >= limit:
+                picked.remove(min(picked, key=lambda c: c.score))
+            picked = sorted([*picked, mention], key=lambda c: (c.passage, c.index))
     clash = find_disagreement(picked, relevant, passages, settings)
     if clash is None:
         sentences, citations = cite(picked, passages)

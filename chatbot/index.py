@@ -237,7 +237,11 @@ def embed_chunks(chunks: Sequence[Chunk], embedder: Embedder, progress) -> tuple
     """
     texts = [c.text for c in chunks]
     sentences = [s for c in chunks for s in c.sentences]
-    vectors = embedder.embed(texts + sentences, progress=progress)
+    everything = texts + sentences
+    # Encoded shortest first: a batch of similar lengths pads least (the model pads each batch to its longest text).
+    order = np.argsort([len(t) for t in everything], kind="stable")
+    vectors = np.empty((len(everything), embedder.dimension), dtype=np.float32)
+    vectors[order] = embedder.embed([everything[i] for i in order], progress=progress)
     chunk_vecs, sentence_vecs = vectors[: len(texts)], vectors[len(texts) :]
     per_chunk, start = [], 0
     for chunk in chunks:

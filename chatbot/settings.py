@@ -100,6 +100,9 @@ class Settings:
     """Cosine between question and sentence below which a sentence is not quoted at all."""
     sentence_duplicate_similarity: float = 0.75
     """Two sentences this similar say the same fact; only the better one is quoted."""
+    condition_word_idf: float = 2.5
+    """BM25 IDF above which a question word is specific (used by at most ~5 of the 71 passages,
+    like "keloid" or "blood"): a medical answer always quotes the sentence that uses it."""
     conflict_similarity: float = 0.55
     """Passages at least this similar are about the same subject when looking for contradictions."""
 

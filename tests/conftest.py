@@ -119,6 +119,7 @@ def chatbot_env(settings: Settings, **extra: str) -> dict[str, str]:
     env["CHATBOT_CONFIG"] = str(Path(settings.index_dir).parent / "no-config.toml")
     env["CHATBOT_CORPUS_DIR"] = str(settings.corpus_dir)
     env["CHATBOT_INDEX_DIR"] = str(settings.index_dir)
+    env["CHATBOT_COMMON_QUESTIONS_FILE"] = str(settings.common_questions_path)
     if settings.chroma_server:
         env["CHATBOT_CHROMA_HOST"], env["CHATBOT_CHROMA_PORT"] = settings.chroma_host, str(settings.chroma_port)
     env.update(extra)
