@@ -39,7 +39,7 @@ Our clinic sells microneedling gift vouchers for a single session or a course of
 ### How the vouchers work
 A microneedling gift voucher is valid for twelve months from the date of purchase. The person receiving the voucher still has a free consultation first, so the practitioner can check that microneedling suits their skin.
 """
-NEW_QUESTION = "Can I buy a microneedling gift voucher?"
+NEW_QUESTION = "How long is a microneedling gift voucher valid for?"
 RUN_SECONDS = 600
 
 
@@ -112,6 +112,6 @@ def test_ingest_ask_reingest_and_chat_against_a_chroma_server(tmp_path, built_se
         assert not at.exception, at.exception
         [record] = FeedbackStore(served.replace(feedback_db=tmp_path / "feedback.sqlite3")).records()
         assert record.answer == redact(embedded.ask(NEW_QUESTION).text)
-        assert "microneedling-gift-vouchers" in record.sources
+        assert "microneedling-gift-vouchers" in {c["article"] for c in record.citations}
     finally:
         server.stop()
