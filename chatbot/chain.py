@@ -118,7 +118,8 @@ class Engine:
 
             generator = resolve_generator(self.settings, generator)  # fails fast, before the model loads
         self.embedder = embedder or Embedder(
-            self.settings.embedding_model, batch_size=self.settings.embed_batch_size, cache_size=self.settings.query_cache_size
+            self.settings.embedding_model, batch_size=self.settings.embed_batch_size, cache_size=self.settings.query_cache_size,
+            threads=self.settings.query_threads,
         )
         self.index = LiveIndex(self.settings, dimension=self.embedder.dimension)
         self.common_questions: list[CommonQuestion] = load_common_questions(self.settings.common_questions_path)
@@ -161,8 +162,7 @@ class Engine:
             yield self._finish(turn, result)
             return
         answer = self._compose(turn)
-        for word in re.findall(r"\S+\s*", answer.text):
-            yield word
+        yield from re.findall(r"\S+\s*", answer.text)
         yield answer
 
     def retriever(self, *, k: int | None = None, mode: Mode = "hybrid") -> HybridRetriever:

@@ -9,7 +9,6 @@ import argparse
 import json
 import logging
 import sys
-import time
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any, TextIO
@@ -68,7 +67,7 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     from chatbot.embeddings import Embedder
     from chatbot.index import build_index
 
-    embedder = Embedder(settings.embedding_model, batch_size=settings.embed_batch_size)
+    embedder = Embedder(settings.embedding_model, batch_size=settings.embed_batch_size, threads=settings.ingest_threads)
     report = build_index(settings, embedder, show_progress=not args.quiet)
     print(report.summary())
     return 0
@@ -81,9 +80,11 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
         if args.question is None:
             raise InvalidQuestionError('no question given: run `chatbot ask "Does microneedling hurt?"` or use --jsonl FILE')
         clean_question(args.question, max_chars=settings.max_question_chars)  # fail fast, before loading the model
-    engine = _engine(settings)
-    if args.jsonl is not None:
+    stream = None
+    if args.jsonl is not None:  # open the file first: a wrong path should not cost a model load
         stream = sys.stdin if str(args.jsonl) == "-" else _open_jsonl(args.jsonl)
+    engine = _engine(settings)
+    if stream is not None:
         failures = answer_jsonl(engine, stream, sys.stdout)
         return 0 if failures == 0 else 3
     answer = engine.ask(args.question, args.history)

@@ -48,7 +48,15 @@ class Embedder(Embeddings):
     ``Embeddings`` methods return plain lists for LangChain components.
     """
 
-    def __init__(self, model_path: str | None = None, *, batch_size: int = 64, cache_size: int = 2048) -> None:
+    def __init__(
+        self, model_path: str | None = None, *, batch_size: int = 64, cache_size: int = 2048, threads: int | None = None
+    ) -> None:
+        """``threads``: torch intra-op threads for this process (None leaves torch's default,
+        0 means every core). Torch has one process-wide setting, so the last Embedder wins."""
+        if threads is not None:
+            import torch
+
+            torch.set_num_threads(threads or os.cpu_count() or 1)
         self.model_path = model_path or default_model_path()
         self.batch_size = batch_size
         with _LOAD_LOCK:

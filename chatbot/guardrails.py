@@ -63,7 +63,9 @@ def _rx(*parts: str) -> re.Pattern[str]:
 
 # Symptoms that need care whoever reports them and however they are phrased.
 URGENT_STRONG = _rx(
-    r"\bpus\b", r"\booz(e|es|ing)\b", r"\b(yellow|green)\w*\s+(discharge|crust|fluid|stuff)", r"\bdischarge\b",
+    r"\bpus\b", r"\booz\w*", r"\bweeping\b", r"\bshiver", r"\bballoon", r"\bcatch my breath\b", r"\bchest\b.{0,20}\btight",
+    r"\b(gunk|goo|gunge|stuff|fluid)\b.{0,20}\bcoming out\b", r"\bcoming out of\b.{0,30}\b(needle|marks?|holes?|spots?|skin)\b",
+    r"\b(moved|spread\w*|going|extend\w*) (beyond|past|outside) the treated area\b", r"\b(yellow|green)\w*\s+(discharge|crust|fluid|stuff)", r"\bdischarge\b",
     r"\bfever(ish|s)?\b(?!\s+blisters?)", r"\bchills\b", r"\b(high )?temperature of\b", r"\bred (streak|line)s?\b", r"\bstreaks?\b",
     r"\b(can'?t|cannot|hard to|trouble|difficulty|struggling to|hard time) breath", r"\bshort(ness)? of breath\b",
     r"\bwheez", r"\bthroat\b.{0,30}\b(clos|tight|swell|swollen)", r"\b(clos|tight|swell|swollen)\w*\b.{0,20}\bthroat\b",
@@ -115,7 +117,7 @@ _OTHER_TREATMENT_RX = {name: re.compile(rx, re.IGNORECASE) for name, rx in OTHER
 
 # Personal health situations that call for a dermatologist. Name -> pattern.
 MEDICAL_TOPICS = {
-    "pregnancy": r"\bpregnan|\bexpecting (a |our )?(baby|child)\b|\btrying (to conceive|for a baby)\b|\bivf\b|\bbaby bump\b|\btrimester\b",
+    "pregnancy": r"\bpregnan|\b\d+ weeks along\b|\b(second|third|another) baby\b|\bbaby (is )?(due|on the way)\b|\bexpecting (a |our )?(baby|child)\b|\btrying (to conceive|for a baby)\b|\bivf\b|\bbaby bump\b|\btrimester\b",
     "breastfeeding": r"\bbreast ?feed|\bnursing (my|a|the) (baby|son|daughter)|\bbreast ?milk\b|\blactat",
     "blood thinners": r"\bblood[- ]?thinn|\bwarfarin\b|\bcoumadin\b|\banticoagul|\beliquis\b|\bapixaban\b|\bxarelto\b|\brivaroxaban\b|\bheparin\b|\bclopidogrel\b|\bplavix\b|\b(daily |baby )?aspirin\b",
     "isotretinoin": r"\biso ?tretinoin\b|\b(ro)?accutane\b|\babsorica\b|\bclaravis\b|\bmyorisan\b",

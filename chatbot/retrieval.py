@@ -59,6 +59,7 @@ class KeywordIndex:
         if backend == "bm25s":
             import bm25s
 
+            logging.getLogger("bm25s").setLevel(logging.WARNING)  # bm25s sets DEBUG on import
             self._model = bm25s.BM25(k1=k1, b=b)
             if corpus:
                 self._model.index(corpus, show_progress=False)

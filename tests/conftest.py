@@ -157,3 +157,33 @@ class ChromaProcess:
                 self.proc.kill()
                 self.proc.wait(timeout=10)
         self.proc = None
+
+
+@pytest.fixture
+def chat_env(monkeypatch, tmp_path, built_settings) -> Settings:
+    """Environment for the Streamlit app (AppTest): the session's index, a fresh feedback database."""
+    for name in list(os.environ):
+        if name.startswith("CHATBOT_"):
+            monkeypatch.delenv(name)
+    settings = make_settings(tmp_path, index_dir=built_settings.index_dir, feedback_db=tmp_path / "feedback" / "feedback.sqlite3")
+    for name, value in chatbot_env(settings, CHATBOT_FEEDBACK_DB=str(settings.feedback_db)).items():
+        if name.startswith("CHATBOT_"):
+            monkeypatch.setenv(name, value)
+    return settings
+
+
+def open_chat(timeout: float = 300):
+    """The app's chat page in a fresh AppTest session (the first run in a process loads the engine)."""
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.run(timeout=timeout)
+    assert not at.exception, at.exception
+    return at
+
+
+def chat(at, question: str):
+    """Type ``question`` in the chat box; returns the assistant's reply block."""
+    at.chat_input[0].set_value(question).run()
+    assert not at.exception, at.exception
+    return at.chat_message[len(at.chat_message) - 1]

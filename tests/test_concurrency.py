@@ -108,3 +108,110 @@ def test_history_of_one_session_never_reaches_another(engine):
     assert "scar" not in results["pores"][0].standalone_question.lower()
     assert "pore" not in results["scars"][0].standalone_question.lower()
 
+
+
+# --- through the running Streamlit server: 16 headless Chromium pages ---------------------------------
+
+PAGES = 16
+QUESTIONS_PER_PAGE = 3
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--no-first-run", "--disable-sync"]
+PAGE_SECONDS = 600
+"""Bound on each step of a page: the first load waits for the engine, later answers for 15 busy neighbours."""
+
+
+@pytest.fixture
+def streamlit_server(built_settings, tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    from conftest import ROOT, chatbot_env, free_port, wait_for_port
+
+    port = free_port()
+    env = chatbot_env(built_settings, CHATBOT_FEEDBACK_DB=str(tmp_path / "feedback.sqlite3"))
+    env["CHATBOT_CONFIG"] = str(tmp_path / "no-config.toml")
+    with (tmp_path / "streamlit.log").open("wb") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.address", "127.0.0.1",
+             "--server.port", str(port), "--server.headless", "true", "--browser.gatherUsageStats", "false"],
+            cwd=ROOT, env={**os.environ, **env}, stdout=log, stderr=subprocess.STDOUT,
+        )
+    try:
+        wait_for_port(port, timeout=120, process=proc)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=15)
+
+
+def _plain(text: str) -> str:
+    return " ".join(text.replace("\\", "").split())
+
+
+@pytest.mark.browser
+def test_sixteen_browser_sessions_through_the_streamlit_server(streamlit_server, engine):
+    import asyncio
+
+    from playwright.async_api import async_playwright
+
+    general = [q for q, h in _conversations() if not h]
+    plans: list[list[str]] = []
+    rng = random.Random(SEED)
+    for _ in range(PAGES):
+        plan: list[str] = []
+        while len(plan) < QUESTIONS_PER_PAGE:
+            q = rng.choice(general)
+            if q not in plan and engine.ask(q, plan).sentences:  # only questions the articles answer
+                plan.append(q)
+        plans.append(plan)
+    expected = [[engine.ask(q, plan[:i]).sentences[0].text for i, q in enumerate(plan)] for plan in plans]
+
+    async def session(browser, plan: list[str], latencies: list[float]) -> list[tuple[str, str, str]]:
+        page = await browser.new_page(viewport={"width": 1100, "height": 900})
+        page.set_default_timeout(PAGE_SECONDS * 1000)
+        await page.goto(streamlit_server)
+        await page.get_by_text("Popular questions").wait_for()
+        seen = []
+        for i, question in enumerate(plan, start=1):
+            box = page.get_by_test_id("stChatInputTextArea")
+            await box.fill(question)
+            started = time.perf_counter()
+            await box.press("Enter")
+            await page.locator(f".st-key-rating-{i}").wait_for()
+            latencies.append((time.perf_counter() - started) * 1000)
+            messages = page.locator('[data-testid="stChatMessage"]')
+            asked = await messages.nth(2 * i - 2).locator('[data-testid="stMarkdownContainer"]').first.inner_text()
+            reply = await messages.nth(2 * i - 1).locator('[data-testid="stMarkdownContainer"]').first.inner_text()
+            seen.append((question, asked, reply))
+        await page.close()
+        return seen
+
+    async def main() -> tuple[list, list[float], float]:
+        latencies: list[float] = []
+        async with async_playwright() as p:
+            browser = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            try:
+                started = time.perf_counter()
+                results = await asyncio.gather(*(session(browser, plan, latencies) for plan in plans), return_exceptions=True)
+                return results, latencies, time.perf_counter() - started
+            finally:
+                await browser.close()
+
+    results, latencies, wall = asyncio.run(main())
+    errors = [f"{type(r).__name__}: {r}" for r in results if isinstance(r, BaseException)]
+    assert errors == []
+    mixed = [
+        (question, asked)
+        for seen, sentences in zip(results, expected, strict=True)
+        for (question, asked, reply), sentence in zip(seen, sentences, strict=True)
+        if _plain(asked) != _plain(question) or _plain(sentence) not in _plain(reply)
+    ]
+    assert mixed == [], f"{len(mixed)} replies did not answer their own page's question"
+    p50, p95 = np.percentile(latencies, [50, 95])
+    print(f"\n{len(latencies)} answers in {PAGES} browser pages in {wall:.1f} s: p50 {p50:.0f} ms, p95 {p95:.0f} ms (Enter to rendered answer)")

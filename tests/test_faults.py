@@ -153,3 +153,45 @@ def test_server_outage_mid_session_gives_a_clear_error_then_answers_resume(tmp_p
         assert answer_key(answer) == expected
     finally:
         server.stop()
+
+
+# --- the feedback database -------------------------------------------------------------------
+
+
+def _cited(reply) -> bool:
+    return any("](#source-" in str(n.value) for n in reply.markdown)
+
+
+@pytest.mark.slow
+def test_a_full_feedback_database_keeps_the_chat_answering(chat_env, monkeypatch):
+    from conftest import chat, open_chat
+
+    from chatbot.feedback import FeedbackStore
+
+    monkeypatch.setenv("CHATBOT_FEEDBACK_MAX_MB", "0")  # the smallest database the store allows: full after a few answers
+    at = open_chat()
+    long_question = "Does microneedling shrink pores? " * 59
+    replies = [chat(at, f"{long_question} ({i})") for i in range(24)]
+    assert all(_cited(r) for r in replies), "an answer went missing once the database was full"
+    saved = FeedbackStore(chat_env.replace(feedback_max_mb=0)).records()
+    assert 0 < len(saved) < len(replies), "the database never filled up: the test proves nothing"
+    at.feedback(key=f"rating-{len(replies)}").set_value(1).run()
+    assert any("could not be saved" in w.value for w in at.warning)
+    assert _cited(chat(at, "How many microneedling sessions will I need?"))
+
+
+@pytest.mark.slow
+def test_a_feedback_database_deleted_mid_session_is_recreated(chat_env):
+    from conftest import chat, open_chat
+
+    from chatbot.feedback import FeedbackStore
+
+    at = open_chat()
+    assert _cited(chat(at, "Is microneedling painful?"))
+    db = Path(chat_env.feedback_db)
+    for path in db.parent.glob(f"{db.name}*"):
+        path.unlink()
+    shutil.rmtree(db.parent)
+    assert _cited(chat(at, "How long does a microneedling appointment last?"))
+    [record] = FeedbackStore(chat_env).records()
+    assert record.question == "How long does a microneedling appointment last?"

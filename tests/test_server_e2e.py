@@ -31,15 +31,15 @@ QUESTIONS = [
     "What is the capital of France?",
 ]
 NEW_ARTICLE = """---
-slug: microneedling-gift-vouchers
-title: "Microneedling Gift Vouchers"
+slug: microneedling-and-exercise
+title: "Exercise After Microneedling"
 ---
-Our clinic sells microneedling gift vouchers for a single session or a course of three sessions.
+Many active clients want to know when they can train again after microneedling.
 
-### How the vouchers work
-A microneedling gift voucher is valid for twelve months from the date of purchase. The person receiving the voucher still has a free consultation first, so the practitioner can check that microneedling suits their skin.
+### When to return to the gym
+Avoid heavy exercise, saunas and swimming pools for forty-eight hours after microneedling. Sweat and chlorine can irritate the tiny channels in freshly treated skin. A gentle walk is fine on the day of the treatment.
 """
-NEW_QUESTION = "How long is a microneedling gift voucher valid for?"
+NEW_QUESTION = "Can I swim after microneedling?"
 RUN_SECONDS = 600
 
 
@@ -82,7 +82,7 @@ def test_ingest_ask_reingest_and_chat_against_a_chroma_server(tmp_path, built_se
         assert all(answer_key(bot.ask(q)) == answer_key(expected[q]) for q in QUESTIONS)
 
         # re-ingest a changed corpus: the running engine switches without a restart
-        (corpus / "microneedling-gift-vouchers.md").write_text(NEW_ARTICLE, encoding="utf-8")
+        (corpus / "microneedling-and-exercise.md").write_text(NEW_ARTICLE, encoding="utf-8")
         old_version = bot.index.version
         report = _cli(served, "ingest", "--quiet").stdout
         assert "indexed 6 articles" in report and "reused" in report
@@ -99,7 +99,7 @@ def test_ingest_ask_reingest_and_chat_against_a_chroma_server(tmp_path, built_se
         embedded = Engine(embedded_settings, embedder=embedder)
         for q in [*QUESTIONS, NEW_QUESTION]:
             assert answer_key(bot.ask(q)) == answer_key(embedded.ask(q)), q
-        assert "microneedling-gift-vouchers" in {c.article for c in bot.ask(NEW_QUESTION).citations}
+        assert "microneedling-and-exercise" in {c.article for c in bot.ask(NEW_QUESTION).citations}
 
         # the app's chat, configured for the server through CHATBOT_CHROMA_HOST/PORT
         for name, value in chatbot_env(served, CHATBOT_FEEDBACK_DB=str(tmp_path / "feedback.sqlite3")).items():
@@ -112,6 +112,6 @@ def test_ingest_ask_reingest_and_chat_against_a_chroma_server(tmp_path, built_se
         assert not at.exception, at.exception
         [record] = FeedbackStore(served.replace(feedback_db=tmp_path / "feedback.sqlite3")).records()
         assert record.answer == redact(embedded.ask(NEW_QUESTION).text)
-        assert "microneedling-gift-vouchers" in {c["article"] for c in record.citations}
+        assert "microneedling-and-exercise" in {c["article"] for c in record.citations}
     finally:
         server.stop()
