@@ -96,10 +96,14 @@ CLINIC_LOGISTICS = _rx(
     r"\b(book|schedule|cancel|reschedule|make|change)(ing)? (an? |my )?(appointment|session|consultation)\b", r"\bparking\b",
     r"\bwhere are you( located)?\b", r"\byour (address|location)\b", r"\bnear(est)? (clinic|location|branch)\b", r"\bgift ?(card|voucher|certificate)s?\b", r"\binsurance\b",
     r"\bfinanc(e|ing)\b", r"\bpayment plans?\b", r"\bpay (in|by|with)\b", r"\brefund\b", r"\bdiscount\b", r"\bpromo(tion)? code\b",
+    r"\bbrands?\b", r"\b(recommend|suggest)\b.{0,30}\bproducts?\b",
+    r"\bphone number\b", r"\bemail address\b", r"\bwho (is|are) (the|your) (doctor|staff|practitioner)",
+)
+# The articles compare costs with laser but never give the clinic's prices: always out of scope.
+PRICES = _rx(
     r"\bhow much\b.{0,40}\b(cost|charge|pay|price|dollars|pounds|euros)\b",
     r"\bhow much (is|are|does|do|will|would)\b(?!.{0,40}\b(hurt|pain|painful|downtime|time|help|work|improve|reduce|collagen|red|swell))",
-    r"\bbrands?\b", r"\b(recommend|suggest)\b.{0,30}\bproducts?\b", r"\bprices?\b", r"\bpricing\b", r"\bcosts?\b", r"\bfees?\b", r"\b\$\d", r"£\d", r"€\d",
-    r"\bphone number\b", r"\bemail address\b", r"\bwho (is|are) (the|your) (doctor|staff|practitioner)",
+    r"\bprices?\b", r"\bpricing\b", r"\bcosts?\b", r"\bfees?\b", r"\b\$\d", r"£\d", r"€\d",
 )
 COMPARISON = _rx(r"\b(cheaper|less costly|more expensive|pricier|costlier)\b", r"\b(vs\.?|versus|compared (to|with))\b")
 
@@ -242,8 +246,13 @@ class Guardrail:
                         earlier.message, f"history:{earlier.category}",
                     )
 
+        price = PRICES.search(question)
+        if price and not COMPARISON.search(question):
+            return _out_of_scope(f"prices are not in the articles: {price.group(0)!r}", "pattern:price")
         logistics = CLINIC_LOGISTICS.search(question)
-        if logistics and not COMPARISON.search(question):
+        if logistics and not (
+            best_passage_similarity >= s.clinic_detail_similarity and _mentioned_in(logistics.group(0), vocabulary)
+        ):
             return _out_of_scope(f"clinic details the articles don't cover: {logistics.group(0)!r}", "pattern:clinic")
         uncovered = [
             name for name, rx in _OTHER_TREATMENT_RX.items()

@@ -270,7 +270,8 @@ def search(index: LiveIndex, settings: Settings, query: str, vector: np.ndarray,
         # BM25 counts for as much as the query's words mean to this corpus (see KeywordIndex.informativeness).
         bm25_weight = settings.bm25_weight * (snap.keywords.informativeness(query) if mode == "hybrid" else 1.0)
         fused = reciprocal_rank_fusion([dense_order, keyword_order], [settings.dense_weight, bm25_weight], k=settings.rrf_k)
-        pool = sorted(fused, key=lambda cid: -fused[cid])[: k * settings.diversity_pool_factor]
+        # A fixed-size pool, so asking for more passages only appends to the list, never reorders it.
+        pool = sorted(fused, key=lambda cid: -fused[cid])[: max(k, settings.diversity_pool)]
         if not pool:
             return []
         got = snap.collection.get(ids=pool, include=["documents", "metadatas"])

@@ -78,8 +78,8 @@ class Settings:
     """The top passages come from different articles while others qualify (then the rest follow
     in rank order): the pore-size article alone has a dozen similar passages that would crowd
     out the other articles' view. On the dev split 1 beats 2 and 3 for every retriever."""
-    diversity_pool_factor: int = 3
-    """Fused candidates read from the index per passage returned, to choose a diverse top k from."""
+    diversity_pool: int = 20
+    """Best fused candidates read from the index to choose a diverse top k from."""
     candidate_k: int = 30
     """Depth of each ranked list (dense, BM25) before fusion."""
     rrf_k: int = 20
@@ -126,6 +126,9 @@ class Settings:
     out_of_scope_word_coverage: float = 0.75
     """...and the question is out of scope only if fewer than this share of its words appear in the
     articles: "downtime?" embeds poorly (0.07) but every word of it is in the articles."""
+    clinic_detail_similarity: float = 0.55
+    """Clinic details (gift vouchers, parking, hours) are out of scope unless an article uses the
+    very words and matches the question this closely: then the content team has written about it."""
     prototype_margin: float = 0.05
     """How far a guardrail prototype must beat the best 'general' prototype to decide the category."""
     urgent_prototype_similarity: float = 0.62

@@ -22,8 +22,11 @@ CITATION_KEYS = {"n", "article", "title", "section", "chunk_id", "text", "score"
 def test_follow_up_is_answered_about_the_earlier_subject(engine):
     answer = engine.ask("How long do the results last?", ["Can microneedling reduce pore size?"])
     assert {c.article for c in answer.citations} & PORES
-    top = [p.chunk.article for p in answer.passages[:3]]
-    assert set(top) <= PORES, top
+    # The best passage is about pores; other articles may follow (the top passages come from
+    # different articles), but the answer quotes mostly the pore articles.
+    assert answer.passages[0].chunk.article in PORES
+    cited = [c.article for c in answer.citations]
+    assert sum(a in PORES for a in cited) > len(cited) / 2, cited
     assert "pore" in answer.body.lower()
 
 

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
-import multiprocessing
 import sqlite3
+import subprocess
+import sys
 import threading
 from pathlib import Path
 
 import pytest
-from conftest import make_settings
+from conftest import ROOT, make_settings
 
 from chatbot.errors import FeedbackStoreError
 from chatbot.feedback import HELPFUL, NOT_HELPFUL, FeedbackStore, group_similar, redact
@@ -96,17 +97,38 @@ def _write_many(path: str, worker: int, count: int) -> None:
         store.rate(rid, i % 2, f"comment {worker}-{i}")
 
 
+WRITER = """
+import sys
+from pathlib import Path
+from chatbot.answer import Answer
+from chatbot.feedback import FeedbackStore
+from chatbot.guardrails import GENERAL, GuardrailVerdict
+from chatbot.settings import load_settings
+
+path, worker, count = Path(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
+store = FeedbackStore(load_settings({"CHATBOT_CONFIG": "/nonexistent.toml"}, feedback_db=path))
+answer = Answer(question="q", sentences=(), citations=(), guardrail=GuardrailVerdict(GENERAL, "", "", ""))
+for i in range(count):
+    rid = store.log_answer(session_id=f"worker-{worker}", question=f"question {worker}-{i}", history=[], answer=answer)
+    store.rate(rid, i % 2, f"comment {worker}-{i}")
+"""
+
+
 def test_concurrent_sessions_never_lose_a_write(tmp_path):
     path = tmp_path / "busy.sqlite3"
     threads = [threading.Thread(target=_write_many, args=(str(path), w, 25)) for w in range(6)]
-    processes = [multiprocessing.get_context("spawn").Process(target=_write_many, args=(str(path), 100 + w, 25)) for w in range(3)]
-    for job in threads + processes:
-        job.start()
+    # Other app instances are separate interpreters sharing the file (a fresh process, not a
+    # fork or spawn of this one, which AppTest may have pointed at a page script).
+    processes = [
+        subprocess.Popen([sys.executable, "-c", WRITER, str(path), str(100 + w), "25"], cwd=ROOT)
+        for w in range(3)
+    ]
+    for t in threads:
+        t.start()
     for t in threads:
         t.join(timeout=300)
     for p in processes:
-        p.join(timeout=300)
-        assert p.exitcode == 0
+        assert p.wait(timeout=300) == 0
     records = FeedbackStore(make_settings(tmp_path, feedback_db=path)).records()
     assert len(records) == 9 * 25
     assert len({r.question for r in records}) == 9 * 25

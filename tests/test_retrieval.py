@@ -7,7 +7,7 @@ from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
 
 from chatbot.chain import Engine
-from chatbot.retrieval import KeywordIndex, reciprocal_rank_fusion
+from chatbot.retrieval import KeywordIndex, diversify, reciprocal_rank_fusion
 
 PORES = {"microneedling-pore-size", "treat-large-pores"}
 ACNE = {"microneedling-acne-scars"}
@@ -72,7 +72,10 @@ def test_langchain_retriever_returns_documents_with_scores(engine):
         assert meta["score"] > 0
         assert -1.0 <= meta["dense_score"] <= 1.0
     scores = [d.metadata["score"] for d in docs]
-    assert scores == sorted(scores, reverse=True)
+    assert scores[0] == max(scores)  # the best passage leads; the next come from other articles first
+    for article in {d.metadata["article"] for d in docs}:
+        own = [d.metadata["score"] for d in docs if d.metadata["article"] == article]
+        assert own == sorted(own, reverse=True)
     assert {d.metadata["article"] for d in docs} & PORES
 
 
@@ -83,8 +86,17 @@ def test_retriever_modes_keep_only_their_own_scores(engine):
     assert dense and keyword
     assert all(d.metadata["bm25_rank"] == 0 and d.metadata["dense_rank"] > 0 for d in dense)
     assert all(d.metadata["dense_rank"] == 0 and d.metadata["bm25_rank"] > 0 for d in keyword)
-    assert [d.metadata["dense_rank"] for d in dense] == [1, 2, 3, 4, 5]
-    assert [d.metadata["bm25_rank"] for d in keyword] == [1, 2, 3, 4, 5]
+    for docs, key in ((dense, "dense_rank"), (keyword, "bm25_rank")):
+        ranks = [d.metadata[key] for d in docs]
+        assert ranks[0] == 1 and len(set(ranks)) == len(ranks)
+
+
+def test_diversify_gives_each_article_a_place_before_repeating_one():
+    ids = ["a1", "a2", "b1", "a3", "c1", "b2"]
+    articles = ["a", "a", "b", "a", "c", "b"]
+    assert diversify(ids, articles, k=4, per_article=1) == ["a1", "b1", "c1", "a2"]
+    assert diversify(ids, articles, k=4, per_article=2) == ["a1", "a2", "b1", "c1"]
+    assert diversify(ids, articles, k=10, per_article=1) == ["a1", "b1", "c1", "a2", "a3", "b2"]
 
 
 def test_hybrid_scores_are_the_reciprocal_rank_fusion_of_both_lists(engine):
