@@ -22,26 +22,26 @@ def misclassified(question: str, got: str) -> pytest.param:
 URGENT_QUESTIONS = [
     # pus / discharge
     "is it infected if there's pus after microneedling",
-    misclassified("there's white gunk coming out of the needle marks on my forehead", "general"),
-    misclassified("my forehead has a yellow oozy spot since the needling", "general (\\booz(e|es|ing)\\b misses 'oozy')"),
+    "there's white gunk coming out of the needle marks on my forehead",
+    "my forehead has a yellow oozy spot since the needling",
     # fever
     "it's been two days since my session and I'm burning up with a high fever",
     "my temperature is 38.5 and the treated skin is throbbing",
-    misclassified("the skin on my cheek is weeping and crusting and I feel shivery", "general"),
+    "the skin on my cheek is weeping and crusting and I feel shivery",
     # spreading redness
     "the red patch around where they treated me keeps getting bigger and bigger",
-    misclassified("the redness has moved beyond the treated area onto my ears and feels hot", "general"),
+    "the redness has moved beyond the treated area onto my ears and feels hot",
     # lip / face swelling
     "my bottom lip is puffing up after this morning's appointment",
-    misclassified("my mouth and lips ballooned up right after the numbing cream went on", "general"),
+    "my mouth and lips ballooned up right after the numbing cream went on",
     # breathing
     "I'm wheezing and my face is swelling after the session",
-    misclassified("I can't catch my breath and my chest feels tight since the procedure", "out_of_scope (low similarity)"),
+    "I can't catch my breath and my chest feels tight since the procedure",
 ]
 
 MEDICAL_QUESTIONS = [
     "I found out I'm pregnant last week, is microneedling still an option?",
-    misclassified("currently 20 weeks along with my second baby - any risk from microneedling?", "general"),
+    "currently 20 weeks along with my second baby - any risk from microneedling?",
     "I'm nursing my baby, is it ok to have a session",
     "I'm breastfeeding, can I get my face microneedled?",
     "I take Eliquis every day for atrial fibrillation, is microneedling ok for me?",
