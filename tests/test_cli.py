@@ -169,7 +169,6 @@ def test_plain_answer_lists_numbered_sources(plain_answer):
     assert "not medical advice" in plain_answer.stdout
 
 
-@pytest.mark.xfail(strict=True, reason="bm25s logs 'DEBUG bm25s: Building index from tokens' to stderr on every ask")
 def test_plain_answer_prints_nothing_on_stderr(plain_answer):
     assert plain_answer.stderr.strip() == ""
 
@@ -225,10 +224,5 @@ def test_jsonl_reads_stdin(env, tmp_path):
     _check_jsonl_output(result.stdout)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="cli.py loads the engine before opening the --jsonl file, and bm25s logs 'DEBUG bm25s: Building index "
-    "from tokens' to stderr above the error line",
-)
 def test_jsonl_file_that_does_not_exist_is_one_error_line(env, tmp_path):
     assert_one_error_line(run(["ask", "--jsonl", str(tmp_path / "nope.jsonl")], env, tmp_path), mentions="nope.jsonl")
