@@ -126,9 +126,8 @@ class _Candidate:
 
 @dataclass(frozen=True)
 class Scoring:
-    """Corpus statistics for ranking sentences: word IDF (and the mean sentence vector)."""
+    """Corpus statistics for ranking sentences: word IDF."""
 
-    centroid: np.ndarray
     idf: Callable[[str], float]
 
 

@@ -273,7 +273,7 @@ class Engine:
 
     def scoring(self) -> Scoring:
         snap = self.index.snapshot()
-        return Scoring(centroid=snap.centroid, idf=snap.keywords.idf)
+        return Scoring(idf=snap.keywords.idf)
 
     def _vocabulary(self) -> frozenset[str]:
         snap = self.index.snapshot()

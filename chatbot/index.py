@@ -99,7 +99,7 @@ def _state_name(settings: Settings) -> str:
 
 def index_state(client, settings: Settings) -> dict[str, Any]:
     """Metadata of the live version: ``active`` (collection name), ``fingerprint``, ``chunks``,
-    ``built_at`` and ``centroid`` (packed mean sentence vector). Empty when nothing was built.
+    ``built_at``, ``format`` and ``model``. Empty when nothing was built.
 
     Raises ``ChromaUnavailableError`` when Chroma cannot be asked (a server that went down),
     so an outage is never mistaken for a missing index.
@@ -325,13 +325,12 @@ def build_index(settings: Settings, embedder: Embedder, *, show_progress: bool =
 
     version = f"{settings.collection}-v{time.strftime('%Y%m%d%H%M%S')}{int(time.time_ns() % 1_000_000):06d}"
     old_ids = set(_all_ids(client, live)) if live else set()
-    centroid = np.vstack([vectors[c.id][1] for c in unique]).mean(axis=0) if unique else np.zeros(embedder.dimension)
     try:
         _write(client, version, unique, vectors, settings, show_progress)
         _write(client, f"{version}-dups", dups, vectors, settings, show_progress=False)
         state.modify(metadata={
             "active": version, "fingerprint": fingerprint, "chunks": len(unique), "built_at": time.time(),
-            "centroid": pack_vectors(centroid[None, :]), "format": INDEX_FORMAT, "model": embedder.model_path,
+            "format": INDEX_FORMAT, "model": embedder.model_path,
         })
     except Exception as exc:  # full disk, a server that went away: the pointer was not flipped
         with contextlib.suppress(Exception):

@@ -21,7 +21,6 @@ from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
-from chatbot.embeddings import unpack_vectors
 from chatbot.errors import ChatbotError, ChromaUnavailableError, IndexCorruptError, IndexMissingError
 from chatbot.index import StoredChunk, connect, index_state, open_collection
 from chatbot.settings import Settings
@@ -111,9 +110,6 @@ class Snapshot:
     collection: object
     ids: tuple[str, ...]
     keywords: KeywordIndex
-    centroid: np.ndarray
-    """Mean sentence vector of the corpus: the "this is about microneedling" direction that
-    every sentence shares, subtracted when ranking sentences so specifics decide."""
 
 
 class LiveIndex:
@@ -176,7 +172,7 @@ class LiveIndex:
                 raise IndexMissingError()
             if self._snapshot is not None and self._snapshot.version == version and not force:
                 return
-            snapshot = self._load(version, state.get("centroid"))
+            snapshot = self._load(version)
         except Exception as exc:
             self._client = None  # reconnect next time: the server may come back, or the folder be rebuilt
             if strict and isinstance(exc, ChatbotError):
@@ -188,7 +184,7 @@ class LiveIndex:
         self._snapshot = snapshot
         log.info("answering from index version %s (%d passages)", version, len(snapshot.ids))
 
-    def _load(self, version: str, centroid: str | None) -> Snapshot:
+    def _load(self, version: str) -> Snapshot:
         try:
             collection = open_collection(self._client, version)
             ids: list[str] = []
@@ -203,8 +199,7 @@ class LiveIndex:
             raise IndexCorruptError(
                 f"index version {version} cannot be read ({type(exc).__name__}: {exc}); run `chatbot ingest` to rebuild it"
             ) from exc
-        mean = unpack_vectors(centroid, self.dimension)[0] if centroid else np.zeros(self.dimension, dtype=np.float32)
-        return Snapshot(version, collection, tuple(ids), KeywordIndex(texts, backend=self.bm25_backend), mean)
+        return Snapshot(version, collection, tuple(ids), KeywordIndex(texts, backend=self.bm25_backend))
 
     def run(self, operation):
         """Run ``operation(snapshot)``. If it fails (the version vanished under a re-ingest, the
