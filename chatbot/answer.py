@@ -22,7 +22,7 @@ from chatbot.settings import Settings
 from chatbot.text import content_words, is_complete_sentence, normalize
 
 PROMOTIONAL = re.compile(
-    r"\b(visit our|our homepage|book (a|your|now)|contact us|call us|sign up|subscribe|celebrit|fave amongst|beauty guru|"
+    r"\b(visit our|our homepage|book (a|your|now)|contact us|call us|sign up|subscribe|celebrit\w*|fave amongst|beauty guru|"
     r"our hydrafacial|like our)\b",
     re.IGNORECASE,
 )
@@ -196,10 +196,12 @@ def select_sentences(
 
 
 def _same_fact(a: _Candidate, b: _Candidate, settings: Settings) -> bool:
-    if float(a.vector @ b.vector) >= settings.sentence_duplicate_similarity:
-        return True
+    """Whether two sentences say the same thing: close in meaning and sharing words, or
+    nearly the same words. Meaning alone is not enough, as every sentence here is about
+    microneedling ("consult a dermatologist" and a list of conditions score 0.79)."""
     wa, wb = content_words(a.text), content_words(b.text)
-    return bool(wa and wb) and len(wa & wb) / min(len(wa), len(wb)) >= 0.75
+    shared = len(wa & wb) / min(len(wa), len(wb)) if wa and wb else 0.0
+    return (float(a.vector @ b.vector) >= settings.sentence_duplicate_similarity and shared >= 1 / 3) or shared >= 0.75
 
 
 def cite(picked: Sequence[_Candidate], passages: Sequence[ScoredPassage]) -> tuple[list[AnswerSentence], list[Citation]]:
@@ -270,13 +272,18 @@ def extractive_answer(
     picked = select_sentences(query, vector, passages, scoring, settings, max_sentences=limit)
     if verdict.category == GENERAL and not picked:
         return [], [], ()
-    relevant = [c for c in _candidates(query, vector, passages, scoring) if c.similarity >= settings.sentence_min_relevance]
+    every = _candidates(query, vector, passages, scoring)
+    relevant = [c for c in every if c.similarity >= settings.sentence_min_relevance]
+    keep: list[_Candidate] = []
     if verdict.category == MEDICAL:
-        mention = condition_sentence(query, relevant, scoring, min_idf=settings.condition_word_idf)
+        # Matched on the situation's own rare words, so a sentence that names it counts however
+        # little its meaning resembles the whole question ("Keloid scars" in a list of conditions).
+        mention = condition_sentence(query, every, scoring, min_idf=settings.condition_word_idf)
         if mention is not None and not any(_same_fact(mention, c, settings) for c in picked):
             if len(picked) >= limit:
                 picked.remove(min(picked, key=lambda c: c.score))
             picked = sorted([*picked, mention], key=lambda c: (c.passage, c.index))
+            keep.append(mention)
     clash = find_disagreement(picked, relevant, passages, settings)
     if clash is None:
         sentences, citations = cite(picked, passages)
@@ -284,7 +291,7 @@ def extractive_answer(
     quoted, other = clash
     if other not in picked:
         if len(picked) >= limit:  # make room: drop the weakest sentence other than the contradicted one
-            picked.remove(min((c for c in picked if c is not quoted), key=lambda c: c.score))
+            picked.remove(min((c for c in picked if c is not quoted and c not in keep), key=lambda c: c.score))
         picked = sorted([*picked, other], key=lambda c: (c.passage, c.index))
     sentences, citations = cite(picked, passages)
     n_of = {s.text: s.citation for s in sentences}

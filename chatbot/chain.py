@@ -30,7 +30,8 @@ from chatbot.conversation import is_follow_up, standalone_query
 from chatbot.corpus import CommonQuestion, load_common_questions
 from chatbot.embeddings import Embedder
 from chatbot.errors import InvalidQuestionError
-from chatbot.guardrails import GENERAL, MEDICAL, OUT_OF_SCOPE, OUT_OF_SCOPE_MESSAGE, Guardrail, GuardrailVerdict
+from chatbot.glossary import expand
+from chatbot.guardrails import GENERAL, MEDICAL, OUT_OF_SCOPE, OUT_OF_SCOPE_MESSAGE, Guardrail, GuardrailVerdict, medical_terms
 from chatbot.retrieval import HybridRetriever, LiveIndex, Mode, ScoredPassage, reciprocal_rank_fusion, search
 from chatbot.settings import Settings, load_settings
 from chatbot.text import correct_spelling
@@ -169,7 +170,17 @@ class Engine:
         return HybridRetriever(index=self.index, embedder=self.embedder, settings=self.settings, k=k or self.settings.retrieval_k, mode=mode)
 
     def search(self, query: str, *, k: int | None = None, mode: Mode = "hybrid") -> list[ScoredPassage]:
-        return search(self.index, self.settings, query, self.embedder.embed_one(query), k=k, mode=mode)
+        return search(self.index, self.settings, query, self.query_vector(query), k=k, mode=mode)
+
+    def query_vector(self, text: str) -> np.ndarray:
+        """The embedding a question is searched with. When it uses lay words ("zits", "saggy"),
+        the embedding of the question with their article terms is mixed in, at ``lay_term_weight``."""
+        vector = self.embedder.embed_one(text)
+        expanded = expand(text)
+        if expanded == text or not self.settings.lay_term_weight:
+            return vector
+        mixed = vector + self.settings.lay_term_weight * self.embedder.embed_one(expanded)
+        return (mixed / np.linalg.norm(mixed)).astype(np.float32)
 
     def related_questions(self, vector: np.ndarray, *, limit: int = 3) -> list[str]:
         """Common questions closest to ``vector``: what to offer when a question is out of scope."""
@@ -192,7 +203,7 @@ class Engine:
         earlier = [correct_spelling(h, spelled, known=known) for h in history]
         turn.follow_up = is_follow_up(searchable, earlier, vocabulary=vocabulary)
         turn.query = standalone_query(searchable, earlier, max_turns=s.max_history_turns, vocabulary=vocabulary)
-        turn.vector = self.embedder.embed_one(searchable)
+        turn.vector = self.query_vector(searchable)
         if turn.follow_up:
             # The follow-up leads, the earlier question supplies the subject: "how many sessions?"
             # after "does it work for acne scars?" must find sessions, in the acne-scar article.
@@ -221,11 +232,17 @@ class Engine:
 
     def _with_safety_passages(self, turn: Turn) -> list[ScoredPassage]:
         """A personal health question is implicitly "is it safe for me?": also search for what the
-        articles say about risks and who should not have microneedling, and merge both rankings."""
-        query = f"{turn.query} {SAFETY_QUERY}"
-        safety = search(self.index, self.settings, query, self.embedder.embed_one(query))
-        fused = reciprocal_rank_fusion([[p.chunk.id for p in turn.passages], [p.chunk.id for p in safety]], [1.0, 1.0], k=self.settings.rrf_k)
-        by_id = {p.chunk.id: p for p in safety} | {p.chunk.id: p for p in turn.passages}
+        articles say about risks and who should not have microneedling, and for the situation itself
+        under the names articles use for it (keywords: "warfarin" is found as "blood-thinning
+        medications"), and merge the rankings."""
+        terms = medical_terms(turn.verdict)
+        query = f"{turn.query} {terms} {SAFETY_QUERY}"
+        rankings = [turn.passages, search(self.index, self.settings, query, self.embedder.embed_one(query))]
+        if terms:
+            situation = f"{turn.query} {terms}"
+            rankings.append(search(self.index, self.settings, situation, self.embedder.embed_one(situation), mode="bm25"))
+        fused = reciprocal_rank_fusion([[p.chunk.id for p in r] for r in rankings], [1.0] * len(rankings), k=self.settings.rrf_k)
+        by_id = {p.chunk.id: p for r in reversed(rankings) for p in r}
         return [by_id[cid] for cid in sorted(fused, key=lambda c: -fused[c])[: self.settings.retrieval_k]]
 
     def _classify_alone(self, text: str) -> GuardrailVerdict:
@@ -250,7 +267,8 @@ class Engine:
             sentences, citations = list(result.sentences), list(result.citations)
             notes, extra, generator_name = tuple(result.notes), dict(result.verification), result.name
         else:
-            sentences, citations, notes = extractive_answer(turn.query, turn.vector, turn.passages, verdict, self.scoring(), self.settings)
+            query = f"{turn.query} {medical_terms(verdict)}".strip() if verdict.category == MEDICAL else turn.query
+            sentences, citations, notes = extractive_answer(query, turn.vector, turn.passages, verdict, self.scoring(), self.settings)
         if verdict.category == GENERAL and not sentences:
             verdict = GuardrailVerdict(OUT_OF_SCOPE, "no passage sentence answers it closely enough", OUT_OF_SCOPE_MESSAGE, "no-answer")
         related = tuple(self.related_questions(turn.vector)) if verdict.category == OUT_OF_SCOPE else ()

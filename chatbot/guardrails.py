@@ -53,6 +53,8 @@ class GuardrailVerdict:
     message: str
     rule: str
     """Short machine-readable name of what decided: "pattern:urgent", "prototype:medical", "low-similarity"..."""
+    topics: tuple[str, ...] = ()
+    """Medical only: the health situations recognised in the question (keys of ``MEDICAL_TOPICS``)."""
 
 
 # --- patterns ----------------------------------------------------------------------
@@ -140,6 +142,38 @@ MEDICAL_TOPICS = {
     "moles": r"\bmoles?\b|\bbirthmarks?\b",
 }
 _MEDICAL_RX = {name: re.compile(rx, re.IGNORECASE) for name, rx in MEDICAL_TOPICS.items()}
+# "Zits" and "pimples" are active acne, unless the question is about what old acne left behind
+# ("the dents left by old zits"): that is the acne-scar question every article answers.
+ACNE_AFTERMATH = _rx(r"\b(scars?|scarring|scarred|dents?|pits?|pitted|pockmarks?|marks?|holes?)\b", r"\bleft (by|from|over)\b", r"\b(old|past|teenage|former)\b")
+ACTIVE_ACNE_STRONG = _rx(r"\bactive\b", r"\bbreak ?outs?\b", r"\bbreaking out\b", r"\b(right )?now\b", r"\bcurrent(ly)?\b", r"\bflare", r"\bcystic\b")
+
+# How skin-care writing names each situation: the brand names and lay words of a question
+# ("warfarin", "pimples", "flare-ups") rarely occur in an article, so retrieval and the choice of
+# what to quote also look for these terms. A glossary, not answers: it names conditions only.
+MEDICAL_TERMS = {
+    "pregnancy": "pregnancy, pregnant women, hormonal changes",
+    "breastfeeding": "breastfeeding, nursing mothers",
+    "blood thinners": "blood-thinning medications, anticoagulants, bleeding, bruising",
+    "isotretinoin": "isotretinoin (Accutane), oral acne medication, slow skin healing",
+    "retinoids": "retinoids, retinol, skincare products to stop before treatment",
+    "other medicines": "medications, prescription drugs",
+    "active acne": "active acne, acne breakouts present now, pimples, inflamed skin",
+    "eczema": "eczema, dermatitis, persistent skin problem, chronic skin condition, inflamed skin",
+    "rosacea": "rosacea, persistent skin problem, chronic skin condition, sensitive skin, redness",
+    "keloids": "keloid scars, raised scars, abnormal scarring",
+    "psoriasis": "psoriasis, persistent skin problem, chronic skin condition",
+    "vitiligo": "vitiligo, skin pigmentation changes, persistent skin problem",
+    "cold sores": "cold sores, herpes, skin infection",
+    "skin infection": "skin infection, open wounds",
+    "diabetes": "diabetes, slow wound healing, infection",
+    "bleeding disorder": "bleeding disorders, prone to bleed, bruising",
+    "autoimmune disease": "autoimmune disease, weakened immune system, slow healing",
+    "cancer": "cancer, radiation therapy, chemotherapy",
+    "other conditions": "medical conditions, immune system",
+    "allergies": "allergic reaction, negative reaction to numbing cream or pain relievers, sensitive skin",
+    "sunburn": "sunburn, sun damaged skin, sensitive skin",
+    "moles": "moles, birthmarks, skin lesions",
+}
 
 # --- example questions for the nearest-neighbour side --------------------------------
 
@@ -233,8 +267,10 @@ class Guardrail:
             return GuardrailVerdict(OUT_OF_SCOPE, f"attempt to redirect the bot: {redirect.group(0)!r}", REDIRECT_MESSAGE, "pattern:redirect")
 
         topics = [name for name, rx in _MEDICAL_RX.items() if rx.search(question)]
+        if "active acne" in topics and ACNE_AFTERMATH.search(question) and not ACTIVE_ACNE_STRONG.search(question):
+            topics.remove("active acne")
         if topics:
-            return _medical(", ".join(topics), f"personal health situation: {', '.join(topics)}", "pattern:medical")
+            return _medical(", ".join(topics), f"personal health situation: {', '.join(topics)}", "pattern:medical", tuple(topics))
         if near[MEDICAL] >= s.medical_prototype_similarity and near[MEDICAL] >= general_best + s.prototype_margin:
             return _medical("your health situation", f"close to medical examples (similarity {near[MEDICAL]:.2f})", "prototype:medical")
 
@@ -293,8 +329,13 @@ def _urgent(reason: str, rule: str) -> GuardrailVerdict:
     return GuardrailVerdict(URGENT, reason, URGENT_MESSAGE, rule)
 
 
-def _medical(topic: str, reason: str, rule: str) -> GuardrailVerdict:
-    return GuardrailVerdict(MEDICAL, reason, MEDICAL_MESSAGE.format(topic=topic), rule)
+def _medical(topic: str, reason: str, rule: str, topics: tuple[str, ...] = ()) -> GuardrailVerdict:
+    return GuardrailVerdict(MEDICAL, reason, MEDICAL_MESSAGE.format(topic=topic), rule, topics)
+
+
+def medical_terms(verdict: GuardrailVerdict) -> str:
+    """The glossary terms of the situations a medical verdict recognised ("" when none)."""
+    return "; ".join(MEDICAL_TERMS[t] for t in verdict.topics if t in MEDICAL_TERMS)
 
 
 def _out_of_scope(reason: str, rule: str) -> GuardrailVerdict:

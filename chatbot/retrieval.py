@@ -21,6 +21,7 @@ from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
+from chatbot.glossary import expand
 from chatbot.errors import ChatbotError, ChromaUnavailableError, IndexCorruptError, IndexMissingError
 from chatbot.index import StoredChunk, connect, index_state, open_collection
 from chatbot.settings import Settings
@@ -246,6 +247,8 @@ def reciprocal_rank_fusion(rankings: Sequence[Sequence[str]], weights: Sequence[
 def search(index: LiveIndex, settings: Settings, query: str, vector: np.ndarray, *, k: int | None = None, mode: Mode = "hybrid") -> list[ScoredPassage]:
     """The ``k`` best passages for ``query`` (whose embedding is ``vector``), best first."""
     k = k or settings.retrieval_k
+    # Keywords cannot match "zits" to "acne": BM25 also reads the article terms of lay phrases.
+    keyword_query = expand(query)
 
     def run(snap: Snapshot) -> list[ScoredPassage]:
         dense: dict[str, float] = {}
@@ -258,12 +261,12 @@ def search(index: LiveIndex, settings: Settings, query: str, vector: np.ndarray,
             dense = {cid: 1.0 - float(d) for cid, d in zip(got["ids"][0], got["distances"][0])}
         keyword: dict[str, float] = {}
         if mode in ("hybrid", "bm25"):
-            rows, scores = snap.keywords.search(query, settings.candidate_k)
+            rows, scores = snap.keywords.search(keyword_query, settings.candidate_k)
             keyword = {snap.ids[int(r)]: float(s) for r, s in zip(rows, scores)}
         dense_order = list(dense)
         keyword_order = list(keyword)
         # BM25 counts for as much as the query's words mean to this corpus (see KeywordIndex.informativeness).
-        bm25_weight = settings.bm25_weight * (snap.keywords.informativeness(query) if mode == "hybrid" else 1.0)
+        bm25_weight = settings.bm25_weight * (snap.keywords.informativeness(keyword_query) if mode == "hybrid" else 1.0)
         fused = reciprocal_rank_fusion([dense_order, keyword_order], [settings.dense_weight, bm25_weight], k=settings.rrf_k)
         # A fixed-size pool, so asking for more passages only appends to the list, never reorders it.
         pool = sorted(fused, key=lambda cid: -fused[cid])[: max(k, settings.diversity_pool)]

@@ -51,6 +51,8 @@ MEDICAL_QUESTIONS = [
     "I use tretinoin cream at night, will that be a problem for microneedling?",
     "I use a prescription retinoid gel; should I stop it before a session?",
     "my face is covered in active acne at the moment, should I still do it?",
+    "I still get pimples now and then besides my old acne scars, can I book?",
+    "my zits are flaring up right now, should I wait before booking?",
     "I have eczema patches on my cheeks, can microneedling be done?",
     "rosacea runs in my family and I have it too, is needling safe?",
     "I tend to form keloid scars, should I avoid microneedling?",
@@ -93,8 +95,9 @@ GENERAL_QUESTIONS = [
     "how many treatments are usually recommended?",
     "what is collagen induction therapy?",
     "how does microneedling compare with laser treatment?",
+    "do the dents left by old zits go away",
+    "can it fix the pitted marks my teenage pimples left?",
     misclassified("will my skin be red after treatment?", "medical (prototype:medical)"),
-    misclassified("do the dents left by old zits go away", "medical ('zits' is read as active acne)"),
 ]
 
 

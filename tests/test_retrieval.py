@@ -25,10 +25,7 @@ PARAPHRASES = [
     ("could this make the openings on my face less visible", PORES),
     ("can microneedling tighten loose, ageing skin?", AGING),
     ("wrinkles around my eyes and sagging cheeks", AGING),
-    pytest.param(
-        "can it fix the pitted marks from my teenage spots", ACNE,
-        marks=pytest.mark.xfail(strict=True, reason="retrieval: top 3 are pore-size/benefits/aging passages; the acne-scar article comes 4th or later"),
-    ),
+    ("can it fix the pitted marks from my teenage spots", ACNE),
     pytest.param(
         "crow's feet and saggy skin", AGING,
         marks=pytest.mark.xfail(strict=True, reason="retrieval: only the pore articles come back (dense ranks treat-large-pores first)"),

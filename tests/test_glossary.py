@@ -1,0 +1,35 @@
+"""Lay words for skin concerns reach the articles' terms (chatbot.glossary)."""
+
+from __future__ import annotations
+
+import pytest
+
+from chatbot.glossary import article_terms, expand
+
+
+@pytest.mark.parametrize(
+    ("question", "term"),
+    [
+        ("do the dents left by old zits go away", "acne"),
+        ("do the dents left by old zits go away", "scars"),
+        ("my jowls are getting saggy", "loose skin"),
+        ("will it fade my dark spots", "hyperpigmentation"),
+        ("will the holes on my nose get smaller", "pores"),
+        ("can I use my vitamin C serum after", "topical skincare products"),
+    ],
+)
+def test_lay_phrases_bring_the_article_terms(question, term):
+    assert term in expand(question)
+
+
+def test_a_question_in_the_articles_own_words_is_left_alone():
+    assert expand("does microneedling help acne scars?") == "does microneedling help acne scars?"
+    assert article_terms("what is collagen induction therapy?") == []
+
+
+def test_terms_the_question_already_uses_are_not_repeated():
+    assert article_terms("are my acne scars from pimples permanent?") == ["results last long-term"]
+
+
+def test_numbing_cream_is_not_read_as_a_skincare_product():
+    assert "topical skincare products" not in expand("I reacted badly to numbing cream once")
