@@ -21,8 +21,8 @@ from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
-from chatbot.glossary import expand
 from chatbot.errors import ChatbotError, ChromaUnavailableError, IndexCorruptError, IndexMissingError
+from chatbot.glossary import expand
 from chatbot.index import StoredChunk, connect, index_state, open_collection
 from chatbot.settings import Settings
 from chatbot.text import surface_words, tokenize
