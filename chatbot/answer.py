@@ -165,10 +165,12 @@ def select_sentences(
 ) -> list[_Candidate]:
     """Choose what to quote: the passage that matches best as a whole, then the best of the others.
 
+    ``passages`` are in ranking order (best first).
+
     Whole-passage relevance is the strongest signal available (single sentences
     match on topic words, and a lead-in like "it is crucial to follow aftercare tips"
     outscores the tips themselves). So the lead passage, the one whose meaning as a
-    whole is closest to the question (dense cosine), is quoted first, up to ``lead_sentences`` of its most relevant
+    whole is closest to the question (dense cosine) among the first ``lead_pool``, is quoted first, up to ``lead_sentences`` of its most relevant
     sentences in reading order; the remaining room goes to the most relevant sentences
     of the next passages (at most ``sentences_per_passage`` each). Sentences below
     ``sentence_min_relevance`` or repeating a chosen one are skipped.
@@ -178,7 +180,9 @@ def select_sentences(
     by_passage: dict[int, list[_Candidate]] = {}
     for cand in candidates:
         by_passage.setdefault(cand.passage, []).append(cand)
-    order = sorted(by_passage, key=lambda p: -passages[p].dense_score)
+    # The lead is chosen among the best few of the fused ranking only, so handing the answerer
+    # more passages adds material without letting a low-ranked passage take the lead.
+    order = sorted(by_passage, key=lambda p: (p >= settings.lead_pool, -passages[p].dense_score))
     picked: list[_Candidate] = []
     for rank, p in enumerate(order):
         limit = settings.lead_sentences if rank == 0 else settings.sentences_per_passage
@@ -227,13 +231,17 @@ def cite(picked: Sequence[_Candidate], passages: Sequence[ScoredPassage]) -> tup
 def condition_sentence(query: str, candidates: Sequence[_Candidate], scoring: Scoring, *, min_idf: float) -> _Candidate | None:
     """The sentence that names the asker's situation in the articles' own rare words
     ("keloid", "blood"), if any: when the articles mention your condition, that is quoted."""
-    rare = {w for w in content_words(query) if scoring.idf(w) >= min_idf}
+    rare = _rare_words(query, scoring, min_idf)
     best, best_weight = None, 0.0
     for cand in candidates:
         weight = sum(scoring.idf(w) for w in rare & content_words(cand.text))
         if weight > best_weight:
             best, best_weight = cand, weight
     return best
+
+
+def _rare_words(text: str, scoring: Scoring, min_idf: float) -> set[str]:
+    return {w for w in content_words(text) if scoring.idf(w) >= min_idf}
 
 
 def find_disagreement(
@@ -279,7 +287,8 @@ def extractive_answer(
         # Matched on the situation's own rare words, so a sentence that names it counts however
         # little its meaning resembles the whole question ("Keloid scars" in a list of conditions).
         mention = condition_sentence(query, every, scoring, min_idf=settings.condition_word_idf)
-        if mention is not None and not any(_same_fact(mention, c, settings) for c in picked):
+        named = _rare_words(query, scoring, settings.condition_word_idf) & content_words(mention.text) if mention else set()
+        if mention is not None and not any(named <= content_words(c.text) for c in picked):
             if len(picked) >= limit:
                 picked.remove(min(picked, key=lambda c: c.score))
             picked = sorted([*picked, mention], key=lambda c: (c.passage, c.index))

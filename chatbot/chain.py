@@ -267,8 +267,7 @@ class Engine:
             sentences, citations = list(result.sentences), list(result.citations)
             notes, extra, generator_name = tuple(result.notes), dict(result.verification), result.name
         else:
-            query = f"{turn.query} {medical_terms(verdict)}".strip() if verdict.category == MEDICAL else turn.query
-            sentences, citations, notes = extractive_answer(query, turn.vector, turn.passages, verdict, self.scoring(), self.settings)
+            sentences, citations, notes = self.quote(turn)
         if verdict.category == GENERAL and not sentences:
             verdict = GuardrailVerdict(OUT_OF_SCOPE, "no passage sentence answers it closely enough", OUT_OF_SCOPE_MESSAGE, "no-answer")
         related = tuple(self.related_questions(turn.vector)) if verdict.category == OUT_OF_SCOPE else ()
@@ -288,6 +287,13 @@ class Engine:
             generator=generator_name,
             verification=extra,
         )
+
+    def quote(self, turn: Turn) -> tuple[list[AnswerSentence], list[Citation], tuple[str, ...]]:
+        """The extractive answer for ``turn``: what the LLM mode falls back to as well.
+        A medical question's sentences are also matched on its situation's glossary terms."""
+        verdict = turn.verdict
+        query = f"{turn.query} {medical_terms(verdict)}".strip() if verdict.category == MEDICAL else turn.query
+        return extractive_answer(query, turn.vector, turn.passages, verdict, self.scoring(), self.settings)
 
     def scoring(self) -> Scoring:
         snap = self.index.snapshot()

@@ -24,7 +24,6 @@ from typing import TYPE_CHECKING, Any
 from langchain_core.language_models import BaseChatModel
 from langchain_core.prompts import ChatPromptTemplate
 
-from chatbot.answer import extractive_answer
 from chatbot.chain import GeneratedAnswer, Turn
 from chatbot.errors import SettingsError
 from chatbot.guardrails import MEDICAL, URGENT
@@ -237,7 +236,7 @@ class LLMGenerator:
                 notes = (REMOVED_NOTE.format(n=len(checked.dropped)),) if checked.dropped else ()
                 return GeneratedAnswer(sentences, citations, name=self.name, notes=notes, verification=record | {"fallback": False})
             failure = "no_answer" if checked.found_no_answer else "unverified"
-        sentences, citations, notes = extractive_answer(turn.query, turn.vector, turn.passages, turn.verdict, engine.scoring(), settings)
+        sentences, citations, notes = engine.quote(turn)
         record |= {"fallback": True, "fallback_reason": failure}
         return GeneratedAnswer(sentences, citations, name="extractive", notes=(NOTES[failure], *notes), verification=record)
 

@@ -43,7 +43,8 @@ _MARKER = re.compile(r"\[\s*(?:passages?|sources?|refs?)?\s*(\d+(?:\s*[,;]\s*\d+
 _MARKERS_AFTER_STOP = re.compile(r"([.!?])((?:\s*\[[^\]\n]{1,20}\])+)")
 _LIST_PREFIX = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+")
 _NUMBER = re.compile(r"\d+")
-_NEGATION = re.compile(r"\b(not|no|never|none|cannot|neither|nor)\b|n't\b", re.IGNORECASE)
+_NEGATION = re.compile(r"\b(not(?!\s+(just|only|merely)\b)|no|never|none|cannot|neither|nor)\b|n't\b", re.IGNORECASE)
+"""A denial. "Not just scar reduction but overall skin health" denies nothing."""
 _HEADER_SEPARATOR = re.compile(r"\s+[—–-]\s+")
 _GUARDRAIL_ADVICE = re.compile(r"\b(consult|see|talk to|speak (to|with)|ask)\b.{0,30}\b(dermatologist|doctor|physician|professional)", re.IGNORECASE)
 _NO_ANSWER = re.compile(
