@@ -36,6 +36,12 @@ def test_follow_up_differs_from_the_same_question_alone(engine):
     assert [p.chunk.id for p in alone.passages] != [p.chunk.id for p in followed.passages]
 
 
+def test_follow_up_quotes_what_the_new_question_asks(engine):
+    # The earlier question picks the subject (acne scars); the sentences answer "how many".
+    answer = engine.ask("how many sessions would i need", ["does microneedling work for acne scars"])
+    assert re.search(r"multiple treatments|series of sessions|\d+-\d+ treatments", answer.body), answer.body
+
+
 def test_history_is_oldest_first_and_the_latest_turn_counts(engine):
     answer = engine.ask("how many sessions would that take?", ["what is microneedling?", "can it help my acne scars?"])
     assert "microneedling-acne-scars" in {c.article for c in answer.citations}
