@@ -113,11 +113,14 @@ COMPARISON = _rx(r"\b(cheaper|less costly|more expensive|pricier|costlier)\b", r
 # articles themselves use the term (checked against the index vocabulary).
 OTHER_TREATMENTS = {
     "botox": r"\bbotox\b|\bbotulinum\b|\bdysport\b|\bxeomin\b", "fillers": r"\bfillers?\b|\bjuvederm\b|\brestylane\b",
-    "laser hair removal": r"\blaser hair removal\b", "tattoo removal": r"\btattoo\b", "chemical peels": r"\bchemical peels?\b|\bpeels?\b",
+    "laser hair removal": r"\blaser hair removal\b", "tattoo removal": r"\btattoos?\b", "chemical peels": r"\bchemical peels?\b|\bpeels?\b",
     "dermaplaning": r"\bdermaplan", "PRP": r"\bprp\b|\bplatelet\b|\bvampire facial\b", "CoolSculpting": r"\bcoolsculpt|\bfat freez",
     "HIFU": r"\bhifu\b|\bultherapy\b", "IPL": r"\bipl\b|\bphotofacial\b", "facelift": r"\bface ?lifts?\b|\bthread lift",
     "liposuction": r"\blipo(suction)?\b", "waxing": r"\bwax(ing)?\b", "Morpheus8": r"\bmorpheus", "microblading": r"\bmicroblad",
     "lash extensions": r"\blash(es)? (extension|lift)", "teeth whitening": r"\bteeth\b|\bwhitening\b", "tanning": r"\bspray tan|\bsunbed",
+    "hair transplant": r"\bhair transplants?\b|\bfue\b|\bfut\b", "microdermabrasion": r"\bmicrodermabrasion\b",
+    "HydraFacial": r"\bhydra ?facials?\b", "radiofrequency": r"\bradio ?frequency\b|\brf microneedling\b|\bthermage\b",
+    "Sculptra": r"\bsculptra\b|\bkybella\b|\bprofhilo\b"
 }
 _OTHER_TREATMENT_RX = {name: re.compile(rx, re.IGNORECASE) for name, rx in OTHER_TREATMENTS.items()}
 
@@ -130,7 +133,7 @@ MEDICAL_TOPICS = {
     "retinoids": r"\bretin(oid|ol|-a)s?\b|\btretinoin\b|\badapalene\b|\bdiffer?in\b|\btazarotene\b",
     "other medicines": r"\bsteroids?\b|\bprednison|\bantibiotics?\b|\bchemo|\bimmunosuppress|\bmethotrexate\b|\bbiologics?\b|\bmedications?\b|\bmeds\b|\bpills?\b|\bprescri",
     "active acne": r"\bactive acne\b|\bbreak ?outs?\b|\bbreaking out\b|\bcystic\b|\bpimples?\b|\bspots? (right )?now\b|\bzits?\b|\bacne (right )?now\b|\bcurrent(ly)? (have )?acne\b|\bacne flare",
-    "eczema": r"\beczema\b|\bdermatitis\b", "rosacea": r"\brosacea\b", "keloids": r"\bkeloids?\b|\braised scars?\b|\bhypertrophic\b",
+    "eczema": r"\beczema\b|\bdermatitis\b", "rosacea": r"\brosacea\b", "keloids": r"\bkeloids?\b|\braised scars?\b|\bhypertrophic\b|\bscar(s|ring)?\s+(really\s+|very\s+|quite\s+|too\s+)?easily\b|\bprone to scarring\b",
     "psoriasis": r"\bpsoria", "vitiligo": r"\bvitiligo\b", "cold sores": r"\bcold sores?\b|\bherpes\b|\bfever blisters?\b",
     "skin infection": r"\bimpetigo\b|\bwarts?\b|\bfungal\b|\bringworm\b",
     "diabetes": r"\bdiabet|\binsulin\b|\bblood sugar\b", "bleeding disorder": r"\bbleeding disorder|\bh(a)?emophilia\b|\bvon willebrand\b|\bbruise (very )?easily\b|\blow platelets?\b",
@@ -142,6 +145,10 @@ MEDICAL_TOPICS = {
     "moles": r"\bmoles?\b|\bbirthmarks?\b",
 }
 _MEDICAL_RX = {name: re.compile(rx, re.IGNORECASE) for name, rx in MEDICAL_TOPICS.items()}
+# A condition named as something microneedling might bring on, by someone who says nothing of
+# themselves, is a question about side effects.
+SIDE_EFFECT = _rx(r"\b(cause|causes|causing|trigger|triggers|lead to|leads to|result in|bring on|give you|make you)\b")
+PERSONAL = _rx(r"\b(i|i'm|im|i've|ive|i'd|my|me|mine|myself)\b")
 # "Zits" and "pimples" are active acne, unless the question is about what old acne left behind
 # ("the dents left by old zits"): that is the acne-scar question every article answers.
 ACNE_AFTERMATH = _rx(r"\b(scars?|scarring|scarred|dents?|pits?|pitted|pockmarks?|marks?|holes?)\b", r"\bleft (by|from|over)\b", r"\b(old|past|teenage|former)\b")
@@ -267,6 +274,8 @@ class Guardrail:
             return GuardrailVerdict(OUT_OF_SCOPE, f"attempt to redirect the bot: {redirect.group(0)!r}", REDIRECT_MESSAGE, "pattern:redirect")
 
         topics = [name for name, rx in _MEDICAL_RX.items() if rx.search(question)]
+        if topics and SIDE_EFFECT.search(question) and not PERSONAL.search(question):
+            topics = []  # "can microneedling cause breakouts?" asks about side effects, not the asker's health
         if "active acne" in topics and ACNE_AFTERMATH.search(question) and not ACTIVE_ACNE_STRONG.search(question):
             topics.remove("active acne")
         if topics:
