@@ -247,7 +247,10 @@ class Engine:
             rankings.append(search(self.index, self.settings, situation, self.embedder.embed_one(situation), mode="bm25"))
         fused = reciprocal_rank_fusion([[p.chunk.id for p in r] for r in rankings], [1.0] * len(rankings), k=self.settings.rrf_k)
         by_id = {p.chunk.id: p for r in reversed(rankings) for p in r}
-        return [by_id[cid] for cid in sorted(fused, key=lambda c: -fused[c])[: self.settings.retrieval_k]]
+        chosen = sorted(fused, key=lambda c: -fused[c])[: self.settings.retrieval_k]
+        if terms and rankings[-1] and rankings[-1][0].chunk.id not in chosen:
+            chosen[-1] = rankings[-1][0].chunk.id  # the passage naming the situation is always read
+        return [by_id[cid] for cid in chosen]
 
     def _classify_alone(self, text: str) -> GuardrailVerdict:
         # Earlier turns are classified on their own words only: their retrieval is not repeated.

@@ -132,7 +132,7 @@ MEDICAL_TOPICS = {
     "isotretinoin": r"\biso ?tretinoin\b|\b(ro)?accutane\b|\babsorica\b|\bclaravis\b|\bmyorisan\b",
     "retinoids": r"\bretin(oid|ol|-a)s?\b|\btretinoin\b|\badapalene\b|\bdiffer?in\b|\btazarotene\b",
     "other medicines": r"\bsteroids?\b|\bprednison|\bantibiotics?\b|\bchemo|\bimmunosuppress|\bmethotrexate\b|\bbiologics?\b|\bmedications?\b|\bmeds\b|\bpills?\b|\bprescri",
-    "active acne": r"\bactive acne\b|\bbreak ?outs?\b|\bbreaking out\b|\bcystic\b|\bpimples?\b|\bspots? (right )?now\b|\bzits?\b|\bacne (right )?now\b|\bcurrent(ly)? (have )?acne\b|\bacne flare",
+    "active acne": r"\bactive acne\b|\bbreak ?outs?\b|\bbreaking out\b|\bcystic\b|\bpimples?\b|\bspots? (right )?now\b|\b(spots|pimples?|zits?|acne|blemish(es)?)\b.{0,25}\b(at the moment|right now|currently|this week|today)\b|\bzits?\b|\bacne (right )?now\b|\bcurrent(ly)? (have )?acne\b|\bacne flare",
     "eczema": r"\beczema\b|\bdermatitis\b", "rosacea": r"\brosacea\b", "keloids": r"\bkeloids?\b|\braised scars?\b|\bhypertrophic\b|\bscar(s|ring)?\s+(really\s+|very\s+|quite\s+|too\s+)?easily\b|\bprone to scarring\b",
     "psoriasis": r"\bpsoria", "vitiligo": r"\bvitiligo\b", "cold sores": r"\bcold sores?\b|\bherpes\b|\bfever blisters?\b",
     "skin infection": r"\bimpetigo\b|\bwarts?\b|\bfungal\b|\bringworm\b",
@@ -152,7 +152,7 @@ PERSONAL = _rx(r"\b(i|i'm|im|i've|ive|i'd|my|me|mine|myself)\b")
 # "Zits" and "pimples" are active acne, unless the question is about what old acne left behind
 # ("the dents left by old zits"): that is the acne-scar question every article answers.
 ACNE_AFTERMATH = _rx(r"\b(scars?|scarring|scarred|dents?|pits?|pitted|pockmarks?|marks?|holes?)\b", r"\bleft (by|from|over)\b", r"\b(old|past|teenage|former)\b")
-ACTIVE_ACNE_STRONG = _rx(r"\bactive\b", r"\bbreak ?outs?\b", r"\bbreaking out\b", r"\b(right )?now\b", r"\bcurrent(ly)?\b", r"\bflare", r"\bcystic\b")
+ACTIVE_ACNE_STRONG = _rx(r"\bactive\b", r"\bbreak ?outs?\b", r"\bbreaking out\b", r"\b(right )?now\b", r"\bcurrent(ly)?\b", r"\bat the moment\b", r"\bflare", r"\bcystic\b")
 
 # How skin-care writing names each situation: the brand names and lay words of a question
 # ("warfarin", "pimples", "flare-ups") rarely occur in an article, so retrieval and the choice of

@@ -138,6 +138,23 @@ def test_medical_verdict_names_the_situation(engine):
     assert "diabet" in answer.guardrail.message
 
 
+@pytest.mark.parametrize(
+    ("question", "article_words"),
+    [
+        ("I'm on Xarelto, is microneedling off the table?", "blood-thinning medications"),
+        ("my skin scars really easily, is microneedling a good idea?", "Keloid scars"),
+        ("I've got quite a few spots at the moment, should I postpone my session?", "Acne now present"),
+        ("my dermatitis comes and goes, can I still book?", "Persistent skin problem"),
+    ],
+)
+def test_medical_answer_quotes_what_the_articles_say_about_the_situation(engine, question, article_words):
+    # The question's words ("Xarelto", "spots") are not the articles' ("blood-thinning
+    # medications", "Acne now present"); the glossary bridges them and the sentence is quoted.
+    answer = engine.ask(question)
+    assert answer.guardrail.category == MEDICAL, answer.guardrail.reason
+    assert article_words in answer.body, answer.body
+
+
 # --- out of scope ---------------------------------------------------------------------------
 
 
