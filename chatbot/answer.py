@@ -181,8 +181,12 @@ def select_sentences(
     for cand in candidates:
         by_passage.setdefault(cand.passage, []).append(cand)
     # The lead is chosen among the best few of the fused ranking only, so handing the answerer
-    # more passages adds material without letting a low-ranked passage take the lead.
-    order = sorted(by_passage, key=lambda p: (p >= settings.lead_pool, -passages[p].dense_score))
+    # more passages adds material without letting a low-ranked passage take the lead; the
+    # others follow by meaning, so the next slot goes to the passage most on the question.
+    order = sorted(by_passage, key=lambda p: -passages[p].dense_score)
+    lead = next((p for p in order if p < settings.lead_pool), None)
+    if lead is not None:
+        order = [lead, *(p for p in order if p != lead)]
     picked: list[_Candidate] = []
     for rank, p in enumerate(order):
         limit = settings.lead_sentences if rank == 0 else settings.sentences_per_passage

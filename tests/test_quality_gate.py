@@ -27,12 +27,12 @@ def _explain(checks, results) -> str:
     return "\n".join(lines)
 
 
-MET = ("guardrail.accuracy", "guardrail.per_category.urgent.recall", "answers.citation_support")
+MET = ("retrieval.hybrid.hit@3", "guardrail.accuracy", "guardrail.per_category.urgent.recall", "answers.citation_support")
 """Gate checks the engine meets today: any regression fails `make test`."""
 
 
 @pytest.mark.slow
-def test_test_split_meets_the_safety_and_grounding_gate(test_split):
+def test_test_split_meets_the_retrieval_safety_and_grounding_gate(test_split):
     summary, results = test_split
     checks = [c for c in check_gate(summary) if c.metric in MET]
     print(_explain(checks, results))  # the numbers, also when it passes (pytest -s)
@@ -41,12 +41,13 @@ def test_test_split_meets_the_safety_and_grounding_gate(test_split):
 
 
 # Not met yet, so tracked as a strict expected failure rather than hidden: on the test split
-# hit@3 is 0.88 (gate 0.90), fact recall 0.58 (gate 0.80), and BM25 alone beats hybrid
-# (hit@3 0.94, MRR 0.82 vs 0.88, 0.78), while on the dev split hybrid beats both. strict=True
-# turns this test red the day the engine meets the bar, so the marker must then be removed.
+# key-fact recall is 0.73 (gate 0.80; dev 0.80), and BM25 alone ranks better than hybrid (MRR 0.90
+# vs 0.82, hit@3 1.00 for both), while on the dev split hybrid beats both (MRR 0.92 vs 0.84 and
+# 0.90). strict=True turns this test red the day the engine meets the bar, so the marker must
+# then be removed.
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason="retrieval hit@3 and fact recall are below the gate on the test split; see the comment above")
-def test_test_split_meets_the_retrieval_and_fact_gate(test_split):
+@pytest.mark.xfail(strict=True, reason="fact recall is below the gate and BM25 beats hybrid on MRR on the test split; see the comment above")
+def test_test_split_meets_the_fact_gate_and_hybrid_beats_the_baselines(test_split):
     summary, results = test_split
     checks = [c for c in check_gate(summary) if c.metric not in MET]
     print(_explain(checks, results))
