@@ -178,11 +178,11 @@ class Engine:
     def query_vector(self, text: str) -> np.ndarray:
         """The embedding a question is searched with. When it uses lay words ("zits", "saggy"),
         the embedding of the question with their article terms is mixed in, at ``lay_term_weight``."""
-        vector = self.embedder.embed_one(text)
         expanded = expand(text)
         if expanded == text or not self.settings.lay_term_weight:
-            return vector
-        mixed = vector + self.settings.lay_term_weight * self.embedder.embed_one(expanded)
+            return self.embedder.embed_one(text)
+        vector, lay = self.embedder.embed_cached([text, expanded])
+        mixed = vector + self.settings.lay_term_weight * lay
         return (mixed / np.linalg.norm(mixed)).astype(np.float32)
 
     def related_questions(self, vector: np.ndarray, *, limit: int = 3) -> list[str]:
@@ -243,8 +243,9 @@ class Engine:
         query = f"{turn.query} {terms} {SAFETY_QUERY}"
         rankings = [turn.passages, search(self.index, self.settings, query, self.embedder.embed_one(query))]
         if terms:
+            # Keywords only: the situation's names matter here, not the question's meaning.
             situation = f"{turn.query} {terms}"
-            rankings.append(search(self.index, self.settings, situation, self.embedder.embed_one(situation), mode="bm25"))
+            rankings.append(search(self.index, self.settings, situation, turn.vector, mode="bm25"))
         fused = reciprocal_rank_fusion([[p.chunk.id for p in r] for r in rankings], [1.0] * len(rankings), k=self.settings.rrf_k)
         by_id = {p.chunk.id: p for r in reversed(rankings) for p in r}
         chosen = sorted(fused, key=lambda c: -fused[c])[: self.settings.retrieval_k]

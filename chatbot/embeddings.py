@@ -90,18 +90,29 @@ class Embedder(Embeddings):
         return np.vstack(parts).astype(np.float32)
 
     def embed_one(self, text: str) -> np.ndarray:
+        return self.embed_cached([text])[0]
+
+    def embed_cached(self, texts: Sequence[str]) -> list[np.ndarray]:
+        """Query embeddings through the LRU cache; the texts not cached are encoded in one call
+        (a question and its glossary expansion cost about one encode, not two)."""
+        found: dict[str, np.ndarray] = {}
         with self._cache_lock:
-            hit = self._cache.get(text)
-            if hit is not None:
-                self._cache.move_to_end(text)
-                return hit
-        vector = self.model.encode([text], normalize_embeddings=True, convert_to_numpy=True)[0].astype(np.float32)
-        vector.setflags(write=False)
-        with self._cache_lock:
-            self._cache[text] = vector
-            if len(self._cache) > self._cache_size:
-                self._cache.popitem(last=False)
-        return vector
+            for text in texts:
+                hit = self._cache.get(text)
+                if hit is not None:
+                    self._cache.move_to_end(text)
+                    found[text] = hit
+        missing = list(dict.fromkeys(t for t in texts if t not in found))
+        if missing:
+            vectors = self.model.encode(missing, normalize_embeddings=True, convert_to_numpy=True).astype(np.float32)
+            with self._cache_lock:
+                for text, vector in zip(missing, vectors, strict=True):
+                    vector.setflags(write=False)
+                    found[text] = vector
+                    self._cache[text] = vector
+                while len(self._cache) > self._cache_size:
+                    self._cache.popitem(last=False)
+        return [found[t] for t in texts]
 
     # LangChain Embeddings interface
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
