@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -87,6 +88,35 @@ def wait_for_port(port: int, *, timeout: float = 30.0, process: subprocess.Popen
     raise TimeoutError(f"nothing listening on 127.0.0.1:{port} after {timeout} s")
 
 
+def stop_process(proc: subprocess.Popen, *, timeout: float = 10) -> None:
+    """Terminate ``proc``, killing it when it does not exit within ``timeout`` seconds."""
+    if proc.poll() is not None:
+        return
+    proc.terminate()
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=timeout)
+
+
+@contextlib.contextmanager
+def streamlit_app(env: dict[str, str], log: Path, *, timeout: float) -> Iterator[str]:
+    """Run the real app (``streamlit run app.py``) on a free loopback port; yields its URL."""
+    port = free_port()
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.address", "127.0.0.1",
+             "--server.port", str(port), "--server.headless", "true", "--browser.gatherUsageStats", "false"],
+            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
+        )
+    try:
+        wait_for_port(port, timeout=timeout, process=proc)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        stop_process(proc, timeout=15)
+
+
 @pytest.fixture
 def chroma_server(tmp_path) -> Iterator[tuple[str, int, Path]]:
     """A real `chroma run` on a free loopback port; yields (host, port, data folder)."""
@@ -102,11 +132,7 @@ def chroma_server(tmp_path) -> Iterator[tuple[str, int, Path]]:
         wait_for_port(port, process=proc)
         yield "127.0.0.1", port, data
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop_process(proc)
 
 
 # --- reliability helpers (issue 6): subprocess ingests, a restartable Chroma server ----------------
@@ -149,13 +175,8 @@ class ChromaProcess:
         return self
 
     def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=10)
+        if self.proc is not None:
+            stop_process(self.proc)
         self.proc = None
 
 

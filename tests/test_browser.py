@@ -11,15 +11,13 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from conftest import free_port, wait_for_port
+from conftest import streamlit_app
 
 from chatbot.feedback import NOT_HELPFUL, FeedbackStore
 from chatbot.settings import Settings, load_settings
@@ -49,7 +47,6 @@ class LiveApp:
 
 @pytest.fixture
 def live_app(built_settings, tmp_path) -> Iterator[LiveApp]:
-    port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("CHATBOT_")}
     env.update(
         CHATBOT_CONFIG=str(tmp_path / "no-config.toml"),
@@ -62,22 +59,8 @@ def live_app(built_settings, tmp_path) -> Iterator[LiveApp]:
     )
     log = tmp_path / "streamlit.log"
     started = time.perf_counter()
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.address", "127.0.0.1",
-             "--server.port", str(port), "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
-        )
-    try:
-        wait_for_port(port, timeout=60, process=proc)
-        yield LiveApp(f"http://127.0.0.1:{port}", started, load_settings(env), log)
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=15)
+    with streamlit_app(env, log, timeout=60) as url:
+        yield LiveApp(url, started, load_settings(env), log)
 
 
 @pytest.fixture

@@ -124,30 +124,13 @@ PAGE_SECONDS = 600
 @pytest.fixture
 def streamlit_server(built_settings, tmp_path):
     import os
-    import subprocess
-    import sys
 
-    from conftest import ROOT, chatbot_env, free_port, wait_for_port
+    from conftest import chatbot_env, streamlit_app
 
-    port = free_port()
     env = chatbot_env(built_settings, CHATBOT_FEEDBACK_DB=str(tmp_path / "feedback.sqlite3"))
     env["CHATBOT_CONFIG"] = str(tmp_path / "no-config.toml")
-    with (tmp_path / "streamlit.log").open("wb") as log:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.address", "127.0.0.1",
-             "--server.port", str(port), "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-            cwd=ROOT, env={**os.environ, **env}, stdout=log, stderr=subprocess.STDOUT,
-        )
-    try:
-        wait_for_port(port, timeout=120, process=proc)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=15)
+    with streamlit_app({**os.environ, **env}, tmp_path / "streamlit.log", timeout=120) as url:
+        yield url
 
 
 def _plain(text: str) -> str:

@@ -19,7 +19,7 @@ from importlib import resources
 from pathlib import Path
 
 import pytest
-from conftest import chatbot_env, free_port
+from conftest import chatbot_env, free_port, stop_process
 
 from chatbot.chain import Engine, Turn
 from chatbot.errors import SettingsError
@@ -88,12 +88,7 @@ def llama_server(tmp_path_factory):
             time.sleep(0.5)
         yield base_url
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=20)
+        stop_process(proc, timeout=20)
         log.close()
 
 
