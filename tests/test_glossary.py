@@ -16,6 +16,11 @@ from chatbot.glossary import article_terms, expand
         ("will it fade my dark spots", "hyperpigmentation"),
         ("will the holes on my nose get smaller", "pores"),
         ("can I use my vitamin C serum after", "topical skincare products"),
+        ("what happens at the appointment", "session"),
+        ("is a derma roller the same thing", "microneedling device"),
+        ("do you use anaesthetic", "numbing cream"),
+        ("how should I prepare", "pre-treatment"),
+        ("is it worth it", "effective results"),
     ],
 )
 def test_lay_phrases_bring_the_article_terms(question, term):

@@ -60,6 +60,17 @@ def test_risk_questions_reach_a_risks_section(engine, question):
     assert set(sections) & RISK_SECTIONS, sections
 
 
+@pytest.mark.parametrize(
+    ("question", "quoted"),
+    [
+        ("what happens during the appointment?", "numbing cream"),  # the articles say "session"
+        ("do you numb my face first?", "numbing cream"),
+    ],
+)
+def test_client_words_for_the_visit_reach_what_happens_in_a_session(engine, question, quoted):
+    assert quoted in engine.ask(question).body
+
+
 def test_langchain_retriever_returns_documents_with_scores(engine):
     retriever = engine.retriever(k=4)
     assert isinstance(retriever, BaseRetriever)
