@@ -170,7 +170,8 @@ def select_sentences(
     Whole-passage relevance is the strongest signal available (single sentences
     match on topic words, and a lead-in like "it is crucial to follow aftercare tips"
     outscores the tips themselves). So the lead passage, the one whose meaning as a
-    whole is closest to the question (dense cosine) among the first ``lead_pool``, is quoted first, up to ``lead_sentences`` of its most relevant
+    whole is closest to the question (dense cosine) among the first ``lead_pool`` (preferring
+    those that share a keyword with it), is quoted first, up to ``lead_sentences`` of its most relevant
     sentences in reading order; the remaining room goes to the most relevant sentences
     of the next passages (at most ``sentences_per_passage`` each). Sentences below
     ``sentence_min_relevance`` or repeating a chosen one are skipped.
@@ -184,7 +185,11 @@ def select_sentences(
     # more passages adds material without letting a low-ranked passage take the lead; the
     # others follow by meaning, so the next slot goes to the passage most on the question.
     order = sorted(by_passage, key=lambda p: -passages[p].dense_score)
-    lead = next((p for p in order if p < settings.lead_pool), None)
+    pool = [p for p in order if p < settings.lead_pool]
+    # Meaning alone can drift: "wrinkles around my mouth" is closest to a pore passage that never
+    # says wrinkles. So the lead is a passage the keyword search found too, when the pool has one.
+    pool = [p for p in pool if passages[p].bm25_rank] or pool
+    lead = pool[0] if pool else None
     if lead is not None:
         order = [lead, *(p for p in order if p != lead)]
     picked: list[_Candidate] = []

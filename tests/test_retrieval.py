@@ -71,6 +71,12 @@ def test_client_words_for_the_visit_reach_what_happens_in_a_session(engine, ques
     assert quoted in engine.ask(question).body
 
 
+def test_the_answer_opens_with_a_passage_that_uses_the_questions_words(engine):
+    # By meaning alone a pore passage that never says "wrinkles" is closest to this question.
+    answer = engine.ask("can it get rid of wrinkles around my mouth")
+    assert "wrinkles" in answer.citations[0].text.lower(), answer.body
+
+
 def test_langchain_retriever_returns_documents_with_scores(engine):
     retriever = engine.retriever(k=4)
     assert isinstance(retriever, BaseRetriever)
