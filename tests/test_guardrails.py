@@ -37,6 +37,9 @@ URGENT_QUESTIONS = [
     # breathing
     "I'm wheezing and my face is swelling after the session",
     "I can't catch my breath and my chest feels tight since the procedure",
+    # getting worse, or hot days later
+    "my skin is really red and swollen and it hurts more every day",
+    "its been 3 days and my face is still swollen and hot",
 ]
 
 MEDICAL_QUESTIONS = [
@@ -101,7 +104,9 @@ GENERAL_QUESTIONS = [
     "do the dents left by old zits go away",
     "can microneedling cause breakouts?",
     "can it fix the pitted marks my teenage pimples left?",
-    misclassified("will my skin be red after treatment?", "medical (prototype:medical)"),
+    "will my skin be red after treatment?",
+    "how long till my skin stops being red",
+    "my cheeks are swollen, is that normal the day after?",
 ]
 
 
