@@ -21,6 +21,8 @@ from chatbot.glossary import article_terms, expand
         ("do you use anaesthetic", "numbing cream"),
         ("how should I prepare", "pre-treatment"),
         ("is it worth it", "effective results"),
+        ("can I just do it myself", "at-home microneedling"),
+        ("are home kits any good", "microneedling"),
     ],
 )
 def test_lay_phrases_bring_the_article_terms(question, term):
@@ -38,3 +40,8 @@ def test_terms_the_question_already_uses_are_not_repeated():
 
 def test_numbing_cream_is_not_read_as_a_skincare_product():
     assert "topical skincare products" not in expand("I reacted badly to numbing cream once")
+
+
+def test_sun_damage_is_a_skin_concern_not_a_question_about_sunscreen():
+    assert "sunscreen" not in expand("can it help with sun damage")
+    assert "sunscreen" in expand("can I go in the sun afterwards")
