@@ -31,7 +31,7 @@ from chatbot.corpus import CommonQuestion, load_common_questions
 from chatbot.embeddings import Embedder
 from chatbot.errors import InvalidQuestionError
 from chatbot.glossary import expand
-from chatbot.guardrails import GENERAL, MEDICAL, OUT_OF_SCOPE, OUT_OF_SCOPE_MESSAGE, Guardrail, GuardrailVerdict, medical_terms
+from chatbot.guardrails import GENERAL, MEDICAL, OUT_OF_SCOPE, OUT_OF_SCOPE_MESSAGE, Guardrail, GuardrailVerdict, medical_terms, with_unmentioned_note
 from chatbot.retrieval import HybridRetriever, LiveIndex, Mode, ScoredPassage, reciprocal_rank_fusion, search
 from chatbot.settings import Settings, load_settings
 from chatbot.text import correct_spelling
@@ -276,6 +276,7 @@ class Engine:
             notes, extra, generator_name = tuple(result.notes), dict(result.verification), result.name
         else:
             sentences, citations, notes = self.quote(turn)
+        verdict = with_unmentioned_note(verdict, [p.chunk.text for p in turn.passages])
         if verdict.category == GENERAL and not sentences:
             verdict = GuardrailVerdict(OUT_OF_SCOPE, "no passage sentence answers it closely enough", OUT_OF_SCOPE_MESSAGE, "no-answer")
         related = tuple(self.related_questions(turn.vector)) if verdict.category == OUT_OF_SCOPE else ()

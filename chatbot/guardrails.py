@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -36,6 +36,7 @@ MEDICAL_MESSAGE = (
     "Because this depends on your own health ({topic}), please consult a dermatologist before having "
     "microneedling. What our articles say is general information and cannot replace their advice."
 )
+UNMENTIONED_NOTE = "Our articles don't mention {situations}, so what they say here is not specific to your situation."
 OUT_OF_SCOPE_MESSAGE = (
     "I can only answer questions about microneedling from our clinic's articles, and they don't cover this. "
     "Please contact the clinic directly for anything else."
@@ -347,6 +348,30 @@ def _medical(topic: str, reason: str, rule: str, topics: tuple[str, ...] = ()) -
 def medical_terms(verdict: GuardrailVerdict) -> str:
     """The glossary terms of the situations a medical verdict recognised ("" when none)."""
     return "; ".join(MEDICAL_TERMS[t] for t in verdict.topics if t in MEDICAL_TERMS)
+
+
+# Catch-all situations have no single name an article could use.
+_UNNAMEABLE = frozenset({"other medicines", "other conditions"})
+
+
+def unmentioned_situations(verdict: GuardrailVerdict, passages: Sequence[str]) -> list[str]:
+    """The situations of a medical verdict that none of ``passages`` names, by the patterns that
+    recognise it in a question or by its own name ("pregnancy" is in no article; "Keloid scars" is)."""
+    return [
+        topic for topic in verdict.topics
+        if topic in _MEDICAL_RX and topic not in _UNNAMEABLE
+        and not any(_MEDICAL_RX[topic].search(text) or re.search(rf"\b{re.escape(topic)}\b", text, re.IGNORECASE) for text in passages)
+    ]
+
+
+def with_unmentioned_note(verdict: GuardrailVerdict, passages: Sequence[str]) -> GuardrailVerdict:
+    """``verdict``, its message opening with a warning when the articles don't name the asker's situation:
+    their general statements ("generally safe") must not read as being about it."""
+    missing = unmentioned_situations(verdict, passages) if verdict.category == MEDICAL else []
+    if not missing:
+        return verdict
+    note = UNMENTIONED_NOTE.format(situations=" or ".join(missing))
+    return replace(verdict, message=f"{note} {verdict.message}")
 
 
 def _out_of_scope(reason: str, rule: str) -> GuardrailVerdict:

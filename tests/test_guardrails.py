@@ -160,6 +160,20 @@ def test_medical_answer_quotes_what_the_articles_say_about_the_situation(engine,
     assert article_words in answer.body, answer.body
 
 
+def test_medical_answer_warns_when_the_articles_never_name_the_situation(engine):
+    # The articles say "generally safe" about microneedling; read after "is it safe while
+    # pregnant?" that would sound like an answer they never give.
+    pregnant = engine.ask("is microneedling safe while I'm pregnant?")
+    assert pregnant.guardrail.category == MEDICAL
+    assert pregnant.guardrail.message.startswith("Our articles don't mention pregnancy")
+    assert "dermatologist" in pregnant.guardrail.message
+
+
+def test_no_warning_when_the_articles_do_name_the_situation(engine):
+    answer = engine.ask("I'm on Xarelto, is microneedling off the table?")
+    assert "don't mention" not in answer.guardrail.message
+
+
 # --- out of scope ---------------------------------------------------------------------------
 
 
