@@ -66,6 +66,8 @@ def clean_history(history: Any, *, max_chars: int, max_turns: int) -> list[str]:
     out: list[str] = []
     for item in history[-max_turns:]:
         if isinstance(item, dict):
+            if item.get("role", "user") not in ("user", "human"):
+                continue  # chat-style history: the bot's own replies are not questions
             item = item.get("question") or item.get("content")
         if not isinstance(item, str):
             continue

@@ -47,6 +47,15 @@ def test_history_is_oldest_first_and_the_latest_turn_counts(engine):
     assert "microneedling-acne-scars" in {c.article for c in answer.citations}
 
 
+def test_chat_style_history_reads_only_the_users_turns(engine):
+    messages = [
+        {"role": "user", "content": "can it help my acne scars?"},
+        {"role": "assistant", "content": "Microneedling can make pores appear smaller for a while."},
+    ]
+    answer = engine.ask("how many sessions would that take?", messages)
+    assert answer.standalone_question == "can it help my acne scars? how many sessions would that take?"
+
+
 def test_question_naming_its_own_subject_ignores_the_history(engine):
     answer = engine.ask("Can microneedling improve acne scars?", ["Can microneedling reduce pore size?"])
     alone = engine.ask("Can microneedling improve acne scars?")
