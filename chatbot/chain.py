@@ -31,7 +31,16 @@ from chatbot.corpus import CommonQuestion, load_common_questions
 from chatbot.embeddings import Embedder
 from chatbot.errors import InvalidQuestionError
 from chatbot.glossary import expand
-from chatbot.guardrails import GENERAL, MEDICAL, OUT_OF_SCOPE, OUT_OF_SCOPE_MESSAGE, Guardrail, GuardrailVerdict, medical_terms, with_unmentioned_note
+from chatbot.guardrails import (
+    GENERAL,
+    MEDICAL,
+    OUT_OF_SCOPE,
+    OUT_OF_SCOPE_MESSAGE,
+    Guardrail,
+    GuardrailVerdict,
+    medical_terms,
+    with_unmentioned_note,
+)
 from chatbot.retrieval import HybridRetriever, LiveIndex, Mode, ScoredPassage, reciprocal_rank_fusion, search
 from chatbot.settings import Settings, load_settings
 from chatbot.text import correct_spelling

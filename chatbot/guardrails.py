@@ -84,8 +84,12 @@ URGENT_SOFT = _rx(
     r"\bwarm\b", r"\bbump", r"\blump", r"\bleak", r"\bfluid\b", r"\bshiver", r"\bblew up\b", r"\bpuff", r"\bagony\b",
     r"\bdizz", r"\bbreath", r"\bcrust", r"\bsore\b", r"\bburn(ing)?\b", r"\bsting",
 )
-WORSENING = _rx(r"\bworse\b", r"\bgetting (more|bigger|worse|redder|hotter)\b", r"\bmore (swollen|painful|red|sore)\b", r"\bincreasingly\b", r"\bspread", r"\bstill\b.{0,30}\b(after|since)\b.{0,20}\b(week|\d+|several|few) ", r"\bsevere\b", r"\bunbearable\b", r"\bagony\b", r"\bkeeps? (getting|growing)\b",
-    r"\b(more|worse) (every|each|by the) (day|hour)\b", r"\bnot (getting |any )?better\b", r"\bstill\b.{0,30}\b(hot|warm)\b")
+WORSENING = _rx(
+    r"\bworse\b", r"\bgetting (more|bigger|worse|redder|hotter)\b", r"\bmore (swollen|painful|red|sore)\b", r"\bincreasingly\b",
+    r"\bspread", r"\bstill\b.{0,30}\b(after|since)\b.{0,20}\b(week|\d+|several|few) ", r"\bsevere\b", r"\bunbearable\b",
+    r"\bagony\b", r"\bkeeps? (getting|growing)\b", r"\b(more|worse) (every|each|by the) (day|hour)\b", r"\bnot (getting |any )?better\b",
+    r"\bstill\b.{0,30}\b(hot|warm)\b",
+)
 
 REDIRECT = _rx(
     r"\bignore (all |any |the |your )?(previous|prior|above|earlier|preceding|these|those|my|your)?\s*(instructions|rules|prompts?|directions)",
