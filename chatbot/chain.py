@@ -26,7 +26,7 @@ import numpy as np
 from langchain_core.runnables import Runnable, RunnableLambda
 
 from chatbot.answer import Answer, AnswerSentence, Citation, Scoring, extractive_answer
-from chatbot.conversation import is_follow_up, standalone_query
+from chatbot.conversation import is_follow_up, points_back, standalone_query
 from chatbot.corpus import CommonQuestion, load_common_questions
 from chatbot.embeddings import Embedder
 from chatbot.errors import InvalidQuestionError
@@ -316,7 +316,10 @@ class Engine:
         query = f"{turn.query} {medical_terms(verdict)}".strip() if verdict.category == MEDICAL else turn.query
         # The conversation chose the passages (its subject); the sentences must answer what is
         # asked now: "how many sessions?" after "acne scars?" (dev fact recall 0.779 -> 0.791).
-        vector = self.query_vector(turn.corrected or turn.question) if turn.follow_up else turn.vector
+        # Unless the follow-up names its subject only as "they" or "that": then "how long do they
+        # last?" alone is about results, and the earlier "what are the side effects?" says what lasts.
+        alone = turn.follow_up and not points_back(turn.corrected or turn.question)
+        vector = self.query_vector(turn.corrected or turn.question) if alone else turn.vector
         return extractive_answer(query, vector, turn.passages, verdict, self.scoring(), self.settings)
 
     def scoring(self) -> Scoring:

@@ -18,6 +18,9 @@ _ANAPHORA = re.compile(
     re.IGNORECASE,
 )
 _STARTS_DEPENDENT = re.compile(r"^\s*(and|but|also|so|what about|how about|ok(ay)?|then|what if|is that|are they|does that|will that)\b", re.IGNORECASE)
+# Pronouns that stand for something named in the earlier question ("the side effects" ... "how long
+# do they last?"), unlike "it", which here almost always means microneedling itself.
+_POINTS_BACK = re.compile(r"\b(they|them|their|those|these|that)\b", re.IGNORECASE)
 TOPIC_WORDS = frozenset(tokenize("microneedling microneedle dermaroller derma pen collagen induction therapy"))
 
 
@@ -44,3 +47,8 @@ def standalone_query(question: str, history: Sequence[str], *, max_turns: int = 
     if not is_follow_up(question, recent, vocabulary=vocabulary):
         return question
     return f"{recent[-1].strip()} {question.strip()}"
+
+
+def points_back(question: str) -> bool:
+    """Whether ``question`` names its subject only by a pronoun for something asked before."""
+    return bool(_POINTS_BACK.search(question))

@@ -47,6 +47,12 @@ def test_history_is_oldest_first_and_the_latest_turn_counts(engine):
     assert "microneedling-acne-scars" in {c.article for c in answer.citations}
 
 
+def test_a_follow_up_saying_they_answers_about_what_was_asked_before(engine):
+    # Alone, "how long do they last?" is about results lasting; here "they" are the side effects.
+    answer = engine.ask("how long do they last?", ["what are the side effects?"])
+    assert re.search(r"side effects|redness|swelling", answer.sentences[0].text, re.IGNORECASE), answer.body
+
+
 def test_chat_style_history_reads_only_the_users_turns(engine):
     messages = [
         {"role": "user", "content": "can it help my acne scars?"},
