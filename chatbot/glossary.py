@@ -34,7 +34,7 @@ LAY_TERMS: tuple[tuple[str, str], ...] = (
     # the procedure and after it
     (r"\bhurts?\b|\bpainful\b|\bsore\b|\bsting(s|ing)?\b|\bouch\b|\bunbearable\b", "pain discomfort"),
     (r"\bred(ness)?\b|\bflushed\b|\bburnt\b|\bsunburn(ed|t)?\b|\bpeel(ing|y)?\b|\bflak(y|ing)\b|\bpuffy\b", "redness swelling irritation"),
-    (r"\bdowntime\b|\brecover(y|ing)?\b|\bheal(ing)?\b|\bback to work\b|\bsocial plans?\b|\bwedding\b|\bevent\b",
+    (r"\bdowntime\b|\brecover(y|ing)?\b|\bheal(ing)?\b|\bback to work\b|\bsocial plans?\b|\bwedding\b|\bevent\b|\btime off\b|\b(off|miss) work\b",
      "downtime recovery healing"),
     (r"\bappointments?\b|\bvisits?\b|\bwhat happens\b", "microneedling session procedure"),
     (r"\bfirst[- ]?(time|timer|appointment|session|visit)s?\b|\bnever (had|done|tried)\b|\bnervous\b", "first-timers"),
@@ -57,7 +57,7 @@ LAY_TERMS: tuple[tuple[str, str], ...] = (
     (r"\b(safe|ok|okay|suitable)\b.{0,30}\b(dark(er)?|black|brown|asian|olive)\b.{0,20}\bskin\b|\bskin (of colou?r|tones?)\b",
      "darker skin tones"),
     (r"\blaser\b", "laser treatments"),
-    (r"\bresearch\b|\bstud(y|ies)\b|\bevidence\b|\bproven\b|\bscience\b|\bclinical(ly)?\b|\bhype\b", "studies research"),
+    (r"\bresearch\b|\bstud(y|ies)\b|\bevidence\b|\bproven\b|\bscience\b|\bclinical(ly)?\b|\bhype\b|\blegit\b|\bscam\b|\bgimmick\b", "studies research effective"),
 )
 _COMPILED = tuple((re.compile(rx, re.IGNORECASE), terms) for rx, terms in LAY_TERMS)
 
@@ -75,6 +75,12 @@ def article_terms(question: str) -> list[str]:
             found.append(" ".join(new))
             present.update(tokenize(" ".join(new)))
     return found
+
+
+def lay_words(question: str) -> set[str]:
+    """The words of ``question`` that belong to a lay phrase in the list ("legit", "zits"): the articles
+    cover them under their own terms, so they don't make a question off-topic."""
+    return {w for rx, _ in _COMPILED for m in rx.finditer(question) for w in tokenize(m.group(0))}
 
 
 def expand(question: str) -> str:

@@ -223,6 +223,7 @@ PROTOTYPES: dict[str, tuple[str, ...]] = {
         "how long do the results last", "who should not get microneedling", "what does the numbing cream do",
         "can microneedling cause infection", "what are the risks of microneedling",
         "how long does the redness last after treatment", "when will the swelling go down",
+        "what will my skin look like in the days after treatment",
     ),
 }
 
@@ -325,13 +326,16 @@ class Guardrail:
 
 
 def _coverage(question: str, vocabulary: frozenset[str] | set[str]) -> float:
-    """Share of the question's content words that the articles use (1.0 for no content words)."""
+    """Share of the question's content words that the articles use, themselves or under the
+    glossary's terms ("legit" -> "effective"); 1.0 for no content words."""
+    from chatbot.glossary import lay_words
     from chatbot.text import tokenize
 
     words = tokenize(question)
     if not vocabulary or not words:
         return 1.0
-    return sum(w in vocabulary for w in words) / len(words)
+    lay = lay_words(question)
+    return sum(w in vocabulary or w in lay for w in words) / len(words)
 
 
 def _mentioned_in(treatment: str, vocabulary: frozenset[str] | set[str]) -> bool:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from chatbot.glossary import article_terms, expand
+from chatbot.glossary import article_terms, expand, lay_words
 
 
 @pytest.mark.parametrize(
@@ -45,3 +45,8 @@ def test_numbing_cream_is_not_read_as_a_skincare_product():
 def test_sun_damage_is_a_skin_concern_not_a_question_about_sunscreen():
     assert "sunscreen" not in expand("can it help with sun damage")
     assert "sunscreen" in expand("can I go in the sun afterwards")
+
+
+def test_lay_words_are_the_words_of_the_matched_phrases():
+    assert lay_words("is it legit or a scam") == {"legit", "scam"}
+    assert lay_words("what is collagen induction therapy?") == set()
