@@ -34,7 +34,7 @@ LAY_TERMS: tuple[tuple[str, str], ...] = (
     # the procedure and after it
     (r"\bhurts?\b|\bpainful\b|\bsore\b|\bsting(s|ing)?\b|\bouch\b|\bunbearable\b", "pain discomfort"),
     (r"\bred(ness)?\b|\bflushed\b|\bburnt\b|\bsunburn(ed|t)?\b|\bpeel(ing|y)?\b|\bflak(y|ing)\b|\bpuffy\b", "redness swelling irritation"),
-    (r"\bdowntime\b|\brecover(y|ing)?\b|\bheal(ing)?\b|\bback to work\b|\bsocial plans?\b|\bwedding\b|\bevent\b|\btime off\b|\b(off|miss) work\b",
+    (r"\bdowntime\b|\brecover(y|ing)?\b|\bheal(ing)?\b|\bback to work\b|\bsocial plans?\b|\bwedding\b|\bevent\b|\btime off\b|\b(off|miss) work\b|\bholiday\b|\bvacation\b",
      "downtime recovery healing"),
     (r"\bappointments?\b|\bvisits?\b|\bwhat happens\b", "microneedling session procedure"),
     (r"\bfirst[- ]?(time|timer|appointment|session|visit)s?\b|\bnever (had|done|tried)\b|\bnervous\b", "first-timers"),

@@ -77,6 +77,7 @@ URGENT_STRONG = _rx(
     r"\bpassed out\b", r"\bspreading\b", r"\b(abscess|boil)\b", r"\b(is|are|looks?|looking|seems?|got|gotten|became|become|getting|think\w*|feels?)\s+(it'?s\s+|it is\s+|i'?m\s+)?(really |badly |a bit |pretty )?infected\b", r"\binfection\b.{0,20}\b(now|spreading|getting worse)\b", r"\bcellulitis\b",
     r"\bhot to (the )?touch\b", r"\bwarm to (the )?touch\b", r"\bthrobbing\b", r"\bbleeding (that )?(won'?t|doesn'?t|will not) stop",
     r"\bblisters?\b", r"\bvision\b.{0,20}\b(blur|loss|lost|chang)",
+    r"\b(i'?m|i am|think i'?m|i think i'?m) (having|getting) (an? )?(bad |severe |serious )?(allergic )?reaction\b",
 )
 # Softer signs: urgent only when the person says they have them now and they are getting worse.
 URGENT_SOFT = _rx(
@@ -105,7 +106,7 @@ CLINIC_LOGISTICS = _rx(
     r"\bwhere are you( located)?\b", r"\byour (address|location)\b", r"\bnear(est)? (clinic|location|branch)\b", r"\bgift ?(card|voucher|certificate)s?\b", r"\binsurance\b",
     r"\bfinanc(e|ing)\b", r"\bpayment plans?\b", r"\bpay (in|by|with)\b", r"\brefund\b", r"\bdiscount\b", r"\bpromo(tion)? code\b",
     r"\bbrands?\b", r"\b(recommend|suggest)\b.{0,30}\bproducts?\b",
-    r"\bphone number\b", r"\bemail address\b", r"\bwho (is|are) (the|your) (doctor|staff|practitioner)",
+    r"\bphone number\b", r"\bemail address\b", r"\b(other|another|different) clinics?\b", r"\bclinic (down the road|nearby|next door)\b", r"\bwho (is|are) (the|your) (doctor|staff|practitioner)",
 )
 # The articles compare costs with laser but never give the clinic's prices: always out of scope.
 PRICES = _rx(
@@ -137,7 +138,7 @@ MEDICAL_TOPICS = {
     "blood thinners": r"\bblood[- ]?thinn|\bwarfarin\b|\bcoumadin\b|\banticoagul|\beliquis\b|\bapixaban\b|\bxarelto\b|\brivaroxaban\b|\bheparin\b|\bclopidogrel\b|\bplavix\b|\b(daily |baby )?aspirin\b",
     "isotretinoin": r"\biso ?tretinoin\b|\b(ro)?accutane\b|\babsorica\b|\bclaravis\b|\bmyorisan\b",
     "retinoids": r"\bretin(oid|ol|-a)s?\b|\btretinoin\b|\badapalene\b|\bdiffer?in\b|\btazarotene\b",
-    "other medicines": r"\bsteroids?\b|\bprednison|\bantibiotics?\b|\bchemo|\bimmunosuppress|\bmethotrexate\b|\bbiologics?\b|\bmedications?\b|\bmeds\b|\bpills?\b|\bprescri",
+    "other medicines": r"\bibuprofen\b|\bnaproxen\b|\bnsaids?\b|\badvil\b|\bnurofen\b|\bpainkillers?\b|\bsteroids?\b|\bprednison|\bantibiotics?\b|\bchemo|\bimmunosuppress|\bmethotrexate\b|\bbiologics?\b|\bmedications?\b|\bmeds\b|\bpills?\b|\bprescri",
     "active acne": r"\bactive acne\b|\bbreak ?outs?\b|\bbreaking out\b|\bcystic\b|\bpimples?\b|\bspots? (right )?now\b|\b(spots|pimples?|zits?|acne|blemish(es)?)\b.{0,25}\b(at the moment|right now|currently|this week|today)\b|\bzits?\b|\bacne (right )?now\b|\bcurrent(ly)? (have )?acne\b|\bacne flare",
     "eczema": r"\beczema\b|\bdermatitis\b", "rosacea": r"\brosacea\b", "keloids": r"\bkeloids?\b|\braised scars?\b|\bhypertrophic\b|\bscar(s|ring)?\s+(really\s+|very\s+|quite\s+|too\s+)?easily\b|\bprone to scarring\b",
     "psoriasis": r"\bpsoria", "vitiligo": r"\bvitiligo\b", "cold sores": r"\bcold sores?\b|\bherpes\b|\bfever blisters?\b",

@@ -37,6 +37,8 @@ URGENT_QUESTIONS = [
     # breathing
     "I'm wheezing and my face is swelling after the session",
     "I can't catch my breath and my chest feels tight since the procedure",
+    # a reaction happening now
+    "i think i'm having an allergic reaction, my face is itchy and swelling",
     # getting worse, or hot days later
     "my skin is really red and swollen and it hurts more every day",
     "its been 3 days and my face is still swollen and hot",
@@ -63,6 +65,7 @@ MEDICAL_QUESTIONS = [
     "I have type 2 diabetes, will I heal okay after microneedling?",
     "I've got an autoimmune disorder, is it safe for me to get microneedling?",
     "I have Hashimoto's, is there any reason I shouldn't have microneedling?",
+    "I take ibuprofen for headaches, is that ok",
 ]
 
 OUT_OF_SCOPE_QUESTIONS = [
@@ -78,6 +81,7 @@ OUT_OF_SCOPE_QUESTIONS = [
     # opening hours
     "when are you open on Sundays?",
     "what are your opening hours",
+    "what's your opinion on the clinic down the road",
     # a treatment the articles don't discuss
     "does Botox work better than microneedling for forehead wrinkles?",
     "can I get Botox at the same appointment?",
