@@ -50,5 +50,6 @@ def standalone_query(question: str, history: Sequence[str], *, max_turns: int = 
 
 
 def points_back(question: str) -> bool:
-    """Whether ``question`` names its subject only by a pronoun for something asked before."""
+    """Whether ``question`` refers to something named before with a pronoun such as "they" or "that"
+    (only meaningful for a follow-up)."""
     return bool(_POINTS_BACK.search(question))
