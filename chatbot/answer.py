@@ -237,20 +237,21 @@ def cite(picked: Sequence[_Candidate], passages: Sequence[ScoredPassage]) -> tup
     return sentences, citations
 
 
-def condition_sentence(query: str, candidates: Sequence[_Candidate], scoring: Scoring, *, min_idf: float) -> _Candidate | None:
+def condition_sentence(
+    query: str, candidates: Sequence[_Candidate], scoring: Scoring, *, min_idf: float
+) -> tuple[_Candidate, set[str]] | None:
     """The sentence that names the asker's situation in the articles' own rare words
-    ("keloid", "blood"), if any: when the articles mention your condition, that is quoted."""
-    rare = _rare_words(query, scoring, min_idf)
-    best, best_weight = None, 0.0
+    ("keloid", "blood"), with the rare words it shares, if any: when the articles mention
+    your condition, that is quoted."""
+    rare = {w for w in content_words(query) if scoring.idf(w) >= min_idf}
+    best: tuple[_Candidate, set[str]] | None = None
+    best_weight = 0.0
     for cand in candidates:
-        weight = sum(scoring.idf(w) for w in rare & content_words(cand.text))
+        shared = rare & content_words(cand.text)
+        weight = sum(scoring.idf(w) for w in shared)
         if weight > best_weight:
-            best, best_weight = cand, weight
+            best, best_weight = (cand, shared), weight
     return best
-
-
-def _rare_words(text: str, scoring: Scoring, min_idf: float) -> set[str]:
-    return {w for w in content_words(text) if scoring.idf(w) >= min_idf}
 
 
 def find_disagreement(
@@ -295,8 +296,8 @@ def extractive_answer(
     if verdict.category == MEDICAL:
         # Matched on the situation's own rare words, so a sentence that names it counts however
         # little its meaning resembles the whole question ("Keloid scars" in a list of conditions).
-        mention = condition_sentence(query, every, scoring, min_idf=settings.condition_word_idf)
-        named = _rare_words(query, scoring, settings.condition_word_idf) & content_words(mention.text) if mention else set()
+        found = condition_sentence(query, every, scoring, min_idf=settings.condition_word_idf)
+        mention, named = found if found else (None, set())
         if mention is not None and not any(named <= content_words(c.text) for c in picked):
             if len(picked) >= limit:
                 picked.remove(min(picked, key=lambda c: c.score))

@@ -21,7 +21,9 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from chatbot.glossary import lay_words
 from chatbot.settings import Settings
+from chatbot.text import tokenize
 
 URGENT, MEDICAL, OUT_OF_SCOPE, GENERAL = "urgent", "medical", "out_of_scope", "general"
 CATEGORIES = (URGENT, MEDICAL, OUT_OF_SCOPE, GENERAL)
@@ -329,9 +331,6 @@ class Guardrail:
 def _coverage(question: str, vocabulary: frozenset[str] | set[str]) -> float:
     """Share of the question's content words that the articles use, themselves or under the
     glossary's terms ("legit" -> "effective"); 1.0 for no content words."""
-    from chatbot.glossary import lay_words
-    from chatbot.text import tokenize
-
     words = tokenize(question)
     if not vocabulary or not words:
         return 1.0
@@ -340,8 +339,6 @@ def _coverage(question: str, vocabulary: frozenset[str] | set[str]) -> float:
 
 
 def _mentioned_in(treatment: str, vocabulary: frozenset[str] | set[str]) -> bool:
-    from chatbot.text import tokenize
-
     words = tokenize(treatment)
     return bool(words) and all(w in vocabulary for w in words)
 
