@@ -77,7 +77,8 @@ URGENT_STRONG = _rx(
     r"\banaphyla", r"\b(lips?|tongue|eyes?|eyelids?|mouth)\b.{0,25}\b(swell|swollen|puff)",
     r"\b(swell|swollen|puff\w*)\b.{0,25}\b(lips?|tongue|eyes?|eyelids?|mouth)\b", r"\bhives\b", r"\bfaint(ed|ing)?\b",
     r"\bpassed out\b", r"\bspreading\b", r"\b(abscess|boil)\b", r"\b(is|are|looks?|looking|seems?|got|gotten|became|become|getting|think\w*|feels?)\s+(it'?s\s+|it is\s+|i'?m\s+)?(really |badly |a bit |pretty )?infected\b", r"\binfection\b.{0,20}\b(now|spreading|getting worse)\b", r"\bcellulitis\b",
-    r"\bhot to (the )?touch\b", r"\bwarm to (the )?touch\b", r"\bthrobbing\b", r"\bbleeding (that )?(won'?t|doesn'?t|will not) stop",
+    r"\bhot to (the )?touch\b", r"\bwarm to (the )?touch\b", r"\bthrobbing\b", r"\bbleed\w*\b.{0,40}\b(won'?t|doesn'?t|will not|can'?t|cannot|not) stop",
+    r"\b(won'?t|doesn'?t|will not|can'?t|cannot) stop (the )?bleeding\b", r"\bstill bleeding\b",
     r"\bblisters?\b", r"\bvision\b.{0,20}\b(blur|loss|lost|chang)",
     r"\b(i'?m|i am|think i'?m|i think i'?m) (having|getting) (an? )?(bad |severe |serious )?(allergic )?reaction\b",
 )
@@ -110,11 +111,18 @@ CLINIC_LOGISTICS = _rx(
     r"\bbrands?\b", r"\b(recommend|suggest)\b.{0,30}\bproducts?\b",
     r"\bphone number\b", r"\bemail address\b", r"\b(other|another|different) clinics?\b", r"\bclinic (down the road|nearby|next door)\b", r"\bwho (is|are) (the|your) (doctor|staff|practitioner)",
 )
-# The articles compare costs with laser but never give the clinic's prices: always out of scope.
+# The articles compare costs with laser but never give the clinic's prices: a question that asks
+# for a price is out of scope. A price mentioned in passing ("my friend does it for like £40",
+# "the price list says ...") is not a question about it.
 PRICES = _rx(
     r"\bhow much\b.{0,40}\b(cost|charge|pay|price|dollars|pounds|euros)\b",
     r"\bhow much (is|are|does|do|will|would)\b(?!.{0,40}\b(hurt|pain|painful|downtime|time|help|work|improve|reduce|collagen|red|swell))",
-    r"\bprices?\b", r"\bpricing\b", r"\bcosts?\b", r"\bfees?\b", r"\b\$\d", r"£\d", r"€\d",
+    r"\b(what|whats|what's)\b.{0,20}\b(prices?|pricing|costs?|fees?|charge)\b",
+    r"\b(prices?|pricing|costs?|fees?)\b(\s+(of|for|per|range|please|pls|plz)\b|\s+list\s*[?!.]*\s*$|\s*[?!.]*\s*$)",
+    r"\b(does|do|will|would|did) (it|this|that|microneedling|a session|one session|a course|you|they)\b.{0,25}\b(cost|charge)\b",
+    r"\b(expensive|pricey|affordable)\b",
+    r"[£$€]\s?\d[\d,.]*\s*(\?|(a|per|each|for (a|one|the|each)) (session|treatment|course)\b|.{0,20}\b(too (much|cheap)|fair|reasonable|normal|a (good )?deal|rip ?off)\b)",
+    r"\b(under|below|less than|max|budget( of)?)\s*[£$€]\s?\d",
 )
 COMPARISON = _rx(r"\b(cheaper|less costly|more expensive|pricier|costlier)\b", r"\b(vs\.?|versus|compared (to|with))\b")
 
@@ -132,6 +140,9 @@ OTHER_TREATMENTS = {
     "Sculptra": r"\bsculptra\b|\bkybella\b|\bprofhilo\b"
 }
 _OTHER_TREATMENT_RX = {name: re.compile(rx, re.IGNORECASE) for name, rx in OTHER_TREATMENTS.items()}
+
+_RECENT_TREATMENT = r"fillers?|botox|(chemical )?peels?|laser|ipl|dermaplan\w*|hydra ?facials?|microdermabrasion|facials?|threads?|prp|waxing|injections?|injectables?"
+_RECENTLY = r"\d+ (days?|weeks?|months?) ago|(a|one|two|three|few|couple( of)?) (days?|weeks?|months?) ago|yesterday|last (week|month|weekend|night)|recently|just (had|got)|this (week|morning)"
 
 # Personal health situations that call for a dermatologist. Name -> pattern.
 MEDICAL_TOPICS = {
@@ -152,6 +163,11 @@ MEDICAL_TOPICS = {
     "allergies": r"\ballerg(y|ies|ic)\b|\blidocaine\b|\breacted badly\b|\b(bad|severe) reaction\b",
     "sunburn": r"\b(have|got) (a )?sunburn\b|\bsunburnt\b|\bsunburned\b",
     "moles": r"\bmoles?\b|\bbirthmarks?\b",
+    # the asker's own skin tendency, not the side effect in general ("can it cause hyperpigmentation?")
+    "pigmentation problems": r"\bpost[- ]?inflammatory\b|\bpih\b|\b(dark (marks|spots|patches)|(hyper)?pigment\w*|discolou?r\w*)\b.{0,30}\b(easily|a lot|every time)\b"
+                             r"|\beasily\b.{0,20}\b(dark (marks|spots|patches)|(hyper)?pigment\w*|discolou?r\w*)\b",
+    # another treatment the asker had lately: whether and when microneedling can follow is for a clinician
+    "recent treatments": rf"\b(?:{_RECENT_TREATMENT})\b.{{0,60}}\b(?:{_RECENTLY})\b|\b(?:{_RECENTLY})\b.{{0,40}}\b(?:{_RECENT_TREATMENT})\b",
 }
 _MEDICAL_RX = {name: re.compile(rx, re.IGNORECASE) for name, rx in MEDICAL_TOPICS.items()}
 # A condition named as something microneedling might bring on, by someone who says nothing of
@@ -189,6 +205,8 @@ MEDICAL_TERMS = {
     "allergies": "allergic reaction, negative reaction to numbing cream or pain relievers, sensitive skin",
     "sunburn": "sunburn, sun damaged skin, sensitive skin",
     "moles": "moles, birthmarks, skin lesions",
+    "pigmentation problems": "hyperpigmentation, darker skin tones, changes in skin pigmentation",
+    "recent treatments": "other skin treatments, sensitive skin, healing, consultation with a dermatologist",
 }
 
 # --- example questions for the nearest-neighbour side --------------------------------

@@ -42,6 +42,9 @@ URGENT_QUESTIONS = [
     # getting worse, or hot days later
     "my skin is really red and swollen and it hurts more every day",
     "its been 3 days and my face is still swollen and hot",
+    # bleeding that goes on after the session
+    "it's been hours since my treatment and my forehead is still bleeding",
+    "one of the needle marks keeps bleeding and it won't stop",
 ]
 
 MEDICAL_QUESTIONS = [
@@ -66,6 +69,10 @@ MEDICAL_QUESTIONS = [
     "I've got an autoimmune disorder, is it safe for me to get microneedling?",
     "I have Hashimoto's, is there any reason I shouldn't have microneedling?",
     "I take ibuprofen for headaches, is that ok",
+    # another treatment lately, the asker's own skin tendency
+    "I got botox last week, can I get microneedling now?",
+    "had a facial with extractions yesterday, is it fine to do microneedling on friday",
+    "my skin goes patchy and dark really easily after any irritation, is needling risky for me",
 ]
 
 OUT_OF_SCOPE_QUESTIONS = [
@@ -78,6 +85,8 @@ OUT_OF_SCOPE_QUESTIONS = [
     # prices
     "what do you charge for three sessions?",
     "how much does microneedling cost at your place?",
+    "is £150 a session normal?",
+    "prices pls",
     # opening hours
     "when are you open on Sundays?",
     "what are your opening hours",
@@ -112,6 +121,10 @@ GENERAL_QUESTIONS = [
     "will my skin be red after treatment?",
     "how long till my skin stops being red",
     "my cheeks are swollen, is that normal the day after?",
+    "I bled a little during my session, is that normal?",
+    # a price mentioned in passing is not a question about prices
+    "a friend does it at home for £40, does it matter who does it?",
+    "I saw collagen induction therapy on the price list, what is it?",
     # everyday words the articles cover under their own ("downtime", "effective")
     "do i need time off work",
     "is it legit or a scam",
