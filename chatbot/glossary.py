@@ -30,13 +30,18 @@ LAY_TERMS: tuple[tuple[str, str], ...] = (
      "hyperpigmentation dark patches uneven skin tone"),
     (r"\bdull\b|\bglow(y|ing)?\b|\bradian(t|ce)\b|\bbright(er|en|ness)?\b", "skin tone texture"),
     (r"\brough\b|\bbumpy\b|\bsmooth(er|ness)?\b|\bgrainy\b", "skin texture"),
+    (r"\bplump(s|ing|er|ness)?\b|\bbouncy\b|\bvolume\b|\bthin skin\b", "plumping thickening collagen"),
     (r"\bstretch ?marks?\b|\bstriae\b", "stretch marks"),
     # the procedure and after it
     (r"\bhurts?\b|\bpainful\b|\bsore\b|\bsting(s|ing)?\b|\bouch\b|\bunbearable\b", "pain discomfort"),
-    (r"\bred(ness)?\b|\bflushed\b|\bburnt\b|\bsunburn(ed|t)?\b|\bpeel(ing|y)?\b|\bflak(y|ing)\b|\bpuffy\b", "redness swelling irritation"),
+    (r"\bred(ness)?\b|\bflushed\b|\bburnt\b|\bsunburn(ed|t)?\b|\bpuffy\b", "redness swelling irritation"),
+    (r"\bdry\b|\bflak(e|es|ey|y|ing)\b|\bpeel(s|ing|y)?\b|\bscaly\b|\btight and dry\b", "flaking skin dryness"),
     (r"\bdowntime\b|\brecover(y|ing)?\b|\bheal(ing)?\b|\bback to work\b|\bsocial plans?\b|\bwedding\b|\bevent\b|\btime off\b|\b(off|miss) work\b|\bholiday\b|\bvacation\b",
      "downtime recovery healing"),
     (r"\bappointments?\b|\bvisits?\b|\bwhat happens\b", "microneedling session procedure"),
+    (r"\bwho (does|did|should do|will do|performs?) (it|the treatment|the procedure)\b|\bbeautician\b|\bsalon\b|\bqualified\b|\blicen[cs]ed\b|\bcertified\b|\bkitchen\b",
+     "trained professional experience"),
+    (r"\bhygien(e|ic)\b|\bdirty\b|\bgerms?\b|\bsterile\b|\bsterili[sz]ed\b", "sterile environment infection"),
     (r"\bfirst[- ]?(time|timer|appointment|session|visit)s?\b|\bnever (had|done|tried)\b|\bnervous\b", "first-timers"),
     (r"\bnumb\b|\bana?esthe(tic|sia)\b|\blidocaine\b|\bdeaden\b", "numbing cream"),
     (r"\bderma ?(rollers?|pens?|stamps?)\b|\brollers?\b|\bneedle pens?\b|\bdermapen\b", "microneedling device"),
@@ -57,6 +62,7 @@ LAY_TERMS: tuple[tuple[str, str], ...] = (
     (r"\b(safe|ok|okay|suitable)\b.{0,30}\b(dark(er)?|black|brown|asian|olive)\b.{0,20}\bskin\b|\bskin (of colou?r|tones?)\b",
      "darker skin tones"),
     (r"\blaser\b", "laser treatments"),
+    (r"\b(eat|eating|food|diet|drink|drinking|alcohol|smok(e|ing)|lifestyle)\b|\b(lack of |enough |more )sleep\b", "balanced diet hydration healthy lifestyle"),
     (r"\bresearch\b|\bstud(y|ies)\b|\bevidence\b|\bproven\b|\bscience\b|\bclinical(ly)?\b|\bhype\b|\blegit\b|\bscam\b|\bgimmick\b", "studies research effective"),
 )
 _COMPILED = tuple((re.compile(rx, re.IGNORECASE), terms) for rx, terms in LAY_TERMS)

@@ -23,6 +23,12 @@ from chatbot.glossary import article_terms, expand, lay_words
         ("is it worth it", "effective results"),
         ("can I just do it myself", "at-home microneedling"),
         ("are home kits any good", "microneedling"),
+        ("my skin went dry and flakey", "flaking dryness"),
+        ("does what I eat make a difference", "balanced diet"),
+        ("does it matter who does it", "trained professional"),
+        ("is a salon ok or does it need a doctor", "trained professional"),
+        ("what if the needles are dirty", "sterile environment"),
+        ("does it plump the skin", "thickening"),
     ],
 )
 def test_lay_phrases_bring_the_article_terms(question, term):
@@ -45,6 +51,11 @@ def test_numbing_cream_is_not_read_as_a_skincare_product():
 def test_sun_damage_is_a_skin_concern_not_a_question_about_sunscreen():
     assert "sunscreen" not in expand("can it help with sun damage")
     assert "sunscreen" in expand("can I go in the sun afterwards")
+
+
+def test_being_put_to_sleep_is_not_a_lifestyle_question():
+    assert "lifestyle" not in expand("do you get put to sleep for it")
+    assert "lifestyle" in expand("does lack of sleep undo the results")
 
 
 def test_lay_words_are_the_words_of_the_matched_phrases():
