@@ -26,7 +26,14 @@ PROMOTIONAL = re.compile(
     r"our hydrafacial|like our)\b",
     re.IGNORECASE,
 )
-NOT_AN_ANSWER = re.compile(r"\b(in this (blog|comprehensive blog post|article)|we'll break down|we aim to)\b", re.IGNORECASE)
+NOT_AN_ANSWER = re.compile(
+    r"\b(in this (blog|comprehensive blog post|article)|we'll break down|we aim to)\b"
+    # lead-ins that announce what follows and state nothing themselves
+    r"|\b(quite|very|truly) (intriguing|fascinating|interesting)\b|\b(are|is|get) (often )?curious about\b"
+    r"|\b(constantly|often|always) get asked\b|\bunderstanding (these|this|them) is (crucial|essential|important|key)\b"
+    r"|\bto follow (proper|these|some|the following) (aftercare )?tips\b",
+    re.IGNORECASE,
+)
 LEXICAL_WEIGHT = 0.35
 """Share of word overlap in a sentence's score: exact terms ("30 minutes", "SPF") matter
 to clients, but meaning must dominate so paraphrased questions still work."""

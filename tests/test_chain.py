@@ -129,6 +129,14 @@ def test_answer_markers_refer_to_numbered_sources(engine):
     assert 1 <= len(answer.sentences) <= engine.settings.answer_max_sentences
 
 
+@pytest.mark.parametrize("question", ["aftercare tips pls", "what is microneedling", "is microneedling safe", "can it shrink my pores"])
+def test_answer_skips_lead_ins_that_state_nothing(engine, question):
+    # Web copy announces what follows ("it is crucial to follow proper aftercare tips", "I constantly
+    # get asked ..."); a quote of it takes the place of a fact.
+    body = engine.ask(question).body
+    assert not re.search(r"crucial to follow proper aftercare tips|constantly get asked|quite intriguing|Understanding these", body), body
+
+
 def test_answer_never_says_the_same_sentence_twice(engine):
     for question in ("Can microneedling reduce pore size?", "What is microneedling?", "What are the benefits?"):
         texts = [s.text for s in engine.ask(question).sentences]
