@@ -36,7 +36,8 @@ LAY_TERMS: tuple[tuple[str, str], ...] = (
     (r"\bhurts?\b|\bpainful\b|\bsore\b|\bsting(s|ing)?\b|\bouch\b|\bunbearable\b", "pain discomfort"),
     (r"\bred(ness)?\b|\bflushed\b|\bburnt\b|\bsunburn(ed|t)?\b|\bpuffy\b", "redness swelling irritation"),
     (r"\bdry\b|\bflak(e|es|ey|y|ing)\b|\bpeel(s|ing|y)?\b|\bscaly\b|\btight and dry\b", "flaking skin dryness"),
-    (r"\bdowntime\b|\brecover(y|ing)?\b|\bheal(ing)?\b|\bback to work\b|\bsocial plans?\b|\bwedding\b|\bevent\b|\btime off\b|\b(off|miss) work\b|\bholiday\b|\bvacation\b",
+    (r"\bdowntime\b|\brecover(y|ing)?\b|\bheal(ing)?\b|\bback to work\b|\bsocial plans?\b|\bwedding\b|\bevent\b|\bbirthday\b|\bb-?day\b|\bparty\b|\bprom\b|\bgraduation\b|\banniversary\b|\bphoto ?shoot\b|\btime off\b|\b(off|miss) work\b|\bholiday\b|\bvacation\b"
+     r"|\blunch ?(break|hour|time)\b|\b(straight |go )?back to (the office|my desk)\b|\bquick enough\b",
      "downtime recovery healing"),
     (r"\bappointments?\b|\bvisits?\b|\bwhat happens\b", "microneedling session procedure"),
     (r"\bwho (does|did|should do|will do|performs?) (it|the treatment|the procedure)\b|\bbeautician\b|\bsalon\b|\bqualified\b|\blicen[cs]ed\b|\bcertified\b|\bkitchen\b",

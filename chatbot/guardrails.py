@@ -39,6 +39,10 @@ MEDICAL_MESSAGE = (
     "microneedling. What our articles say is general information and cannot replace their advice."
 )
 UNMENTIONED_NOTE = "Our articles don't mention {situations}, so what they say here is not specific to your situation."
+UNMENTIONED_TOPIC_MESSAGE = (
+    "I can only answer from our clinic's articles, and they don't mention {topic}, so I can't say whether "
+    "microneedling helps with it. A dermatologist can advise you on {topic}, or please contact the clinic directly."
+)
 OUT_OF_SCOPE_MESSAGE = (
     "I can only answer questions about microneedling from our clinic's articles, and they don't cover this. "
     "Please contact the clinic directly for anything else."
@@ -101,7 +105,9 @@ REDIRECT = _rx(
     r"\byou are now\b", r"\bfrom now on,? you\b", r"\bpretend (to be|you('| a)re|that you)\b", r"\bact as\b", r"\brole-?play\b",
     r"\b(system|hidden|initial) prompt\b", r"\byour (instructions|prompt|rules|guidelines)\b", r"\bjailbreak", r"\bDAN\b",
     r"\bdeveloper mode\b", r"\bnew instructions?\b", r"\boverride\b", r"\bprint (the|your) (prompt|instructions)",
-    r"\brepeat (the )?(text|words) above\b", r"\bwrite (me )?(a |an )?(poem|song|story|essay|code|python|sql)\b",
+    r"\brepeat (the )?(text|words) above\b",
+    r"\bwrite (me |us )?(a |an |my )?([\w'-]+ ){0,3}(poem|song|story|essay|code|python|sql|caption|post|tweet|email|letter|review|bio|speech|joke)s?\b",
+    r"\blet'?s play a game\b", r"\b(you'?re|ur|you are) (not|no longer) (a |an |the )?([\w-]+ ){0,2}(bot|assistant|ai|chatbot)\b",
 )
 CLINIC_LOGISTICS = _rx(
     r"\b(opening|business) hours\b", r"\bwhat time do you (open|close)\b", r"\bare you open\b", r"\bopen on (sunday|saturday|weekends?|holidays?)\b",
@@ -109,7 +115,9 @@ CLINIC_LOGISTICS = _rx(
     r"\bwhere are you( located)?\b", r"\byour (address|location)\b", r"\bnear(est)? (clinic|location|branch)\b", r"\bgift ?(card|voucher|certificate)s?\b", r"\binsurance\b",
     r"\bfinanc(e|ing)\b", r"\bpayment plans?\b", r"\bpay (in|by|with)\b", r"\brefund\b", r"\bdiscount\b", r"\bpromo(tion)? code\b",
     r"\bbrands?\b", r"\b(recommend|suggest)\b.{0,30}\bproducts?\b",
-    r"\bphone number\b", r"\bemail address\b", r"\b(other|another|different) clinics?\b", r"\bclinic (down the road|nearby|next door)\b", r"\bwho (is|are) (the|your) (doctor|staff|practitioner)",
+    r"\bphone number\b", r"\bemail address\b", r"\bdo you (stock|sell|carry)\b",
+    r"\b(name|qualifications?|training|experience) of (the|your) (practitioner|doctor|nurse|therapist|aesthetician|staff)\b",
+    r"\bhow long has (she|he|they) been (qualified|practi[cs]ing|working|doing)\b", r"\b(other|another|different) clinics?\b", r"\bclinic (down the road|nearby|next door)\b", r"\bwho (is|are) (the|your) (doctor|staff|practitioner)",
 )
 # The articles compare costs with laser but never give the clinic's prices: a question that asks
 # for a price is out of scope. A price mentioned in passing ("my friend does it for like £40",
@@ -124,6 +132,18 @@ PRICES = _rx(
     r"[£$€]\s?\d[\d,.]*\s*(\?|(a|per|each|for (a|one|the|each)) (session|treatment|course)\b|.{0,20}\b(too (much|cheap)|fair|reasonable|normal|a (good )?deal|rip ?off)\b)",
     r"\b(under|below|less than|max|budget( of)?)\s*[£$€]\s?\d",
 )
+# The clinic's own equipment: the articles describe devices in general, never which one the clinic uses.
+EQUIPMENT = _rx(
+    r"\b(which|what) (\w+ ){0,2}(pen|device|machine|brand|needles?|products?|serums?|creams?) (do|does|will|would) (you|the clinic|your clinic|they)( guys)? use\b",
+    r"\bwhat brand\b",
+)
+# Choosing a skincare product for its own sake: the articles name kinds of products only around a treatment.
+PRODUCT_CHOICE = _rx(
+    r"\b(serums?|creams?|moisturi[sz]ers?|cleansers?|sunscreens?|toners?|products?|brands?|acids?)\b.{0,40}\bwhich (one )?(is )?(better|best)\b",
+    r"\bwhich (serum|cream|moisturi[sz]er|cleanser|sunscreen|toner|product|brand)s? (is|are|should|would)\b",
+    r"\b(best|good|decent|cheap) (serum|cream|moisturi[sz]er|cleanser|sunscreen|toner|product|brand)s? for\b",
+)
+TREATMENT_CONTEXT = _rx(r"\bmicro-?needl", r"\bneedling\b", r"\b(treatment|session|procedure|appointment)s?\b", r"\bafter(wards)?\b", r"\bderma ?(pen|roller)")
 COMPARISON = _rx(r"\b(cheaper|less costly|more expensive|pricier|costlier)\b", r"\b(vs\.?|versus|compared (to|with))\b")
 
 # Treatments a question may be about instead of microneedling. Covered only if the
@@ -137,7 +157,9 @@ OTHER_TREATMENTS = {
     "lash extensions": r"\blash(es)? (extension|lift)", "teeth whitening": r"\bteeth\b|\bwhitening\b", "tanning": r"\bspray tan|\bsunbed",
     "hair transplant": r"\bhair transplants?\b|\bfue\b|\bfut\b", "microdermabrasion": r"\bmicrodermabrasion\b",
     "HydraFacial": r"\bhydra ?facials?\b", "radiofrequency": r"\bradio ?frequency\b|\brf microneedling\b|\bthermage\b",
-    "Sculptra": r"\bsculptra\b|\bkybella\b|\bprofhilo\b"
+    "Sculptra": r"\bsculptra\b|\bkybella\b|\bprofhilo\b",
+    # named so its words are not the articles' (the stemmer reads "supplements" as "supple")
+    "dietary supplements": r"\bsupplements?\b|\bcollagen (drinks?|powders?|shots?|tablets?|pills?|gummies)\b",
 }
 _OTHER_TREATMENT_RX = {name: re.compile(rx, re.IGNORECASE) for name, rx in OTHER_TREATMENTS.items()}
 
@@ -328,6 +350,12 @@ class Guardrail:
             best_passage_similarity >= s.clinic_detail_similarity and _mentioned_in(logistics.group(0), vocabulary)
         ):
             return _out_of_scope(f"clinic details the articles don't cover: {logistics.group(0)!r}", "pattern:clinic")
+        equipment = EQUIPMENT.search(question)
+        if equipment:
+            return _out_of_scope(f"clinic details the articles don't cover: {equipment.group(0)!r}", "pattern:clinic")
+        product = PRODUCT_CHOICE.search(question)
+        if product and not TREATMENT_CONTEXT.search(question):
+            return _out_of_scope(f"product recommendations the articles don't make: {product.group(0)!r}", "pattern:product")
         uncovered = [
             name for name, rx in _OTHER_TREATMENT_RX.items()
             if rx.search(question) and not _mentioned_in(name, vocabulary)
@@ -343,6 +371,12 @@ class Guardrail:
             )
         if near[OUT_OF_SCOPE] >= s.off_topic_prototype_similarity and near[OUT_OF_SCOPE] >= general_best + s.prototype_margin:
             return _out_of_scope(f"close to off-topic examples (similarity {near[OUT_OF_SCOPE]:.2f})", "prototype:out_of_scope")
+        topic = unmentioned_topic(question, vocabulary)
+        if topic:
+            return GuardrailVerdict(
+                OUT_OF_SCOPE, f"asks what microneedling does for {topic!r}, which the articles never mention",
+                UNMENTIONED_TOPIC_MESSAGE.format(topic=topic), "unmentioned-topic",
+            )
         return GuardrailVerdict(GENERAL, f"covered by the articles (best passage similarity {best_passage_similarity:.2f})", "", "general")
 
 
@@ -396,6 +430,46 @@ def with_unmentioned_note(verdict: GuardrailVerdict, passages: Sequence[str]) ->
         return verdict
     note = UNMENTIONED_NOTE.format(situations=" or ".join(missing))
     return replace(verdict, message=f"{note} {verdict.message}")
+
+
+# "does it help with dark circles under my eyes" -> "dark circles": what the client wants treated,
+# cut before the place on the body ("under my eyes") so that "wrinkles on my forehead" is "wrinkles",
+# and before a clause about it ("the pitted marks my pimples left").
+ASKS_TO_TREAT = _rx(
+    r"\b(help|helps|work|works|good|treat|treats|fix|fixes|improve|improves|reduce|reduces|remove|removes|get rid of|"
+    r"do anything|effective|clear|clears|fade|fades|tighten|tightens|lift|lifts|minimi[sz]e|shrink|shrinks|micro-?needling\b(?:.{0,40}?\s)?for)\s+"
+    r"(?:(with|for|on|against|at|in)\s+)?(?:(my|a|an|the|those|these|his|her|our|their|any|some)\s+)?"
+    r"(?P<topic>[a-z][a-z' -]{1,40}?)\s*(?=\b(under|on|around|in|at|near|from|after|of|or|and|but|because|since|too|as well|at all|"
+    r"my|your|his|her|i|we|they|that|which|who|when|to|you)\b|[?.!,;:]|$)"
+)
+_PLACE_WORDS = frozenset(tokenize(
+    "skin face facial area areas look looks appearance problem problems issue issues thing things stuff it that this them "
+    "anything everything something else other more type types kind kinds"
+))
+
+
+def treatment_topic(question: str) -> str | None:
+    """What the question asks microneedling to treat ("dark circles"), or None."""
+    match = ASKS_TO_TREAT.search(question)
+    if not match:
+        return None
+    topic = match.group("topic").strip(" -'")
+    return topic if set(tokenize(topic)) - _PLACE_WORDS else None
+
+
+def unmentioned_topic(question: str, vocabulary: frozenset[str] | set[str]) -> str | None:
+    """The thing a question asks microneedling to treat, when the articles never name it
+    ("cellulite", "dark circles"), in the question's own words; None when the articles' ``vocabulary``
+    has it or the question asks no such thing. Everyday words the glossary maps ("sun spots") count as named."""
+    topic = treatment_topic(question)
+    if topic is None:
+        return None
+    # The last word names the thing ("dark circles", "deep acne scars"); the words before it only
+    # describe it, and a sentence about acne scars answers for deep ones too.
+    words = [w for w in tokenize(topic) if w not in _PLACE_WORDS and not any(ch.isdigit() for ch in w)]
+    if not vocabulary or not words or words[-1] in vocabulary or words[-1] in lay_words(topic):
+        return None
+    return topic
 
 
 def _out_of_scope(reason: str, rule: str) -> GuardrailVerdict:
