@@ -43,7 +43,7 @@ LAY_TERMS: tuple[tuple[str, str], ...] = (
     (r"\bwho (does|did|should do|will do|performs?) (it|the treatment|the procedure)\b|\bbeautician\b|\bsalon\b|\bqualified\b|\blicen[cs]ed\b|\bcertified\b|\bkitchen\b",
      "trained professional experience"),
     (r"\bhygien(e|ic)\b|\bdirty\b|\bgerms?\b|\bsterile\b|\bsterili[sz]ed\b", "sterile environment infection"),
-    (r"\bfirst[- ]?(time|timer|appointment|session|visit)s?\b|\bnever (had|done|tried)\b|\bnervous\b", "first-timers"),
+    (r"\bfirst[- ]?(time|timer|appointment|session|visit)s?\b|\bnever (had|done|tried)\b|\bnervous\b|\bbeginners?\b|\bnewbies?\b", "first-timers"),
     (r"\bnumb\b|\bana?esthe(tic|sia)\b|\blidocaine\b|\bdeaden\b", "numbing cream"),
     (r"\bderma ?(rollers?|pens?|stamps?)\b|\brollers?\b|\bneedle pens?\b|\bdermapen\b", "microneedling device"),
     (r"\bprep(are|aring)?\b|\bget ready\b|\bbefore (my|the|a) (appointment|session|treatment|procedure)\b", "pre-treatment"),

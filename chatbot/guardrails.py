@@ -374,7 +374,7 @@ class Guardrail:
         topic = unmentioned_topic(question, vocabulary)
         if topic:
             return GuardrailVerdict(
-                OUT_OF_SCOPE, f"asks what microneedling does for {topic!r}, which the articles never mention",
+                OUT_OF_SCOPE, f"skin concern the articles don't discuss: {topic}",
                 UNMENTIONED_TOPIC_MESSAGE.format(topic=topic), "unmentioned-topic",
             )
         return GuardrailVerdict(GENERAL, f"covered by the articles (best passage similarity {best_passage_similarity:.2f})", "", "general")
@@ -432,44 +432,29 @@ def with_unmentioned_note(verdict: GuardrailVerdict, passages: Sequence[str]) ->
     return replace(verdict, message=f"{note} {verdict.message}")
 
 
-# "does it help with dark circles under my eyes" -> "dark circles": what the client wants treated,
-# cut before the place on the body ("under my eyes") so that "wrinkles on my forehead" is "wrinkles",
-# and before a clause about it ("the pitted marks my pimples left").
-ASKS_TO_TREAT = _rx(
-    r"\b(help|helps|work|works|good|treat|treats|fix|fixes|improve|improves|reduce|reduces|remove|removes|get rid of|"
-    r"do anything|effective|clear|clears|fade|fades|tighten|tightens|lift|lifts|minimi[sz]e|shrink|shrinks|micro-?needling\b(?:.{0,40}?\s)?for)\s+"
-    r"(?:(with|for|on|against|at|in)\s+)?(?:(my|a|an|the|those|these|his|her|our|their|any|some)\s+)?"
-    r"(?P<topic>[a-z][a-z' -]{1,40}?)\s*(?=\b(under|on|around|in|at|near|from|after|of|or|and|but|because|since|too|as well|at all|"
-    r"my|your|his|her|i|we|they|that|which|who|when|to|you)\b|[?.!,;:]|$)"
-)
-_PLACE_WORDS = frozenset(tokenize(
-    "skin face facial area areas look looks appearance problem problems issue issues thing things stuff it that this them "
-    "anything everything something else other more type types kind kinds"
-))
-
-
-def treatment_topic(question: str) -> str | None:
-    """What the question asks microneedling to treat ("dark circles"), or None."""
-    match = ASKS_TO_TREAT.search(question)
-    if not match:
-        return None
-    topic = match.group("topic").strip(" -'")
-    return topic if set(tokenize(topic)) - _PLACE_WORDS else None
+# Skin concerns clients ask about that a microneedling article may or may not discuss. Covered only
+# if the articles themselves use the term (checked against the index vocabulary, as for treatments):
+# asked "does it help with dark circles?", articles that never say so must not be quoted as a yes.
+# A list of concerns, not a rule on sentence shape: "does it work for men" asks who it suits.
+SKIN_CONCERNS = {
+    "cellulite": r"\bcellulite\b", "dark circles": r"\bdark circles?\b|\bunder-?eye (circles?|shadows?|hollows?)\b",
+    "eye bags": r"\beye ?bags\b|\bbags under (my |the )?eyes\b", "freckles": r"\bfreckles?\b",
+    "hair loss": r"\bhair loss\b|\bbald(ing|ness)?\b|\bthinning hair\b|\balopecia\b|\breceding hairline\b",
+    "thread veins": r"\b(thread|spider|broken) (veins?|capillaries)\b|\bvaricose\b|\btelangiectasi",
+    "double chin": r"\bdouble chin\b", "skin tags": r"\bskin tags?\b", "milia": r"\bmilia\b",
+    "razor bumps": r"\brazor (bumps?|burn)\b|\bingrown hairs?\b", "facial hair": r"\b(facial|unwanted|excess) hair\b",
+    "excess sweating": r"\bhyperhidrosis\b|\bexcessive sweating\b", "lip volume": r"\bthin lips\b|\blip volume\b|\bplump(er)? lips\b",
+}
+_SKIN_CONCERN_RX = {name: re.compile(rx, re.IGNORECASE) for name, rx in SKIN_CONCERNS.items()}
 
 
 def unmentioned_topic(question: str, vocabulary: frozenset[str] | set[str]) -> str | None:
-    """The thing a question asks microneedling to treat, when the articles never name it
-    ("cellulite", "dark circles"), in the question's own words; None when the articles' ``vocabulary``
-    has it or the question asks no such thing. Everyday words the glossary maps ("sun spots") count as named."""
-    topic = treatment_topic(question)
-    if topic is None:
-        return None
-    # The last word names the thing ("dark circles", "deep acne scars"); the words before it only
-    # describe it, and a sentence about acne scars answers for deep ones too.
-    words = [w for w in tokenize(topic) if w not in _PLACE_WORDS and not any(ch.isdigit() for ch in w)]
-    if not vocabulary or not words or words[-1] in vocabulary or words[-1] in lay_words(topic):
-        return None
-    return topic
+    """The skin concern of ``question`` that the articles never name ("cellulite", "dark circles"),
+    or None when there is none or the articles' ``vocabulary`` has all its words."""
+    return next(
+        (name for name, rx in _SKIN_CONCERN_RX.items() if rx.search(question) and vocabulary and not _mentioned_in(name, vocabulary)),
+        None,
+    )
 
 
 def _out_of_scope(reason: str, rule: str) -> GuardrailVerdict:

@@ -130,7 +130,9 @@ GENERAL_QUESTIONS = [
     "how long till my skin stops being red",
     "my cheeks are swollen, is that normal the day after?",
     "I bled a little during my session, is that normal?",
-    # the thing to treat is named in the articles, the place on the body is not
+    # the thing to treat is named in the articles, the place on the body is not; who it suits
+    "does it work for men",
+    "is microneedling good for the neck",
     "does it help wrinkles on my forehead",
     "can it help my deep acne scars",
     "is it quick enough to do on my lunch break?",
