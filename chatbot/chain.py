@@ -240,6 +240,7 @@ class Engine:
         turn.verdict = self.guardrail.classify(
             turn.question, self.embedder.embed_one(turn.question), best_passage_similarity=best,
             vocabulary=self._vocabulary(), history_verdicts=history_verdicts, is_follow_up=turn.follow_up,
+            corrected=turn.corrected,
         )
         if turn.verdict.category == MEDICAL:
             turn.passages = self._with_safety_passages(turn)

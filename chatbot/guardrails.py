@@ -296,13 +296,15 @@ class Guardrail:
         vocabulary: frozenset[str] | set[str] = frozenset(),
         history_verdicts: Sequence[GuardrailVerdict] = (),
         is_follow_up: bool = False,
+        corrected: str = "",
     ) -> GuardrailVerdict:
         """Decide the category of ``question``.
 
         ``best_passage_similarity`` is the top dense cosine from retrieval;
         ``vocabulary`` the index's words (to tell whether a treatment is discussed);
         ``history_verdicts`` the verdicts of earlier turns, which a follow-up inherits
-        when it is urgent or medical.
+        when it is urgent or medical; ``corrected`` the question with its typos fixed, for
+        telling whether the articles use its words ("downtiem" is their "downtime").
         """
         s = self.settings
         near = self.nearest(vector)
@@ -362,7 +364,7 @@ class Guardrail:
         ]
         if uncovered:
             return _out_of_scope(f"treatment the articles don't discuss: {', '.join(uncovered)}", "pattern:other-treatment")
-        coverage = _coverage(question, vocabulary)
+        coverage = _coverage(corrected or question, vocabulary)
         if best_passage_similarity < s.out_of_scope_similarity and coverage < s.out_of_scope_word_coverage:
             return _out_of_scope(
                 f"articles don't cover it (best passage similarity {best_passage_similarity:.2f} < {s.out_of_scope_similarity}, "

@@ -88,20 +88,40 @@ def surface_words(texts) -> frozenset[str]:
     return frozenset(w.lower() for t in texts for w in _WORD.findall(t))
 
 
+# Contractions typed without the apostrophe: words, not typos of article words ("theyre" is not "there").
+_BARE_CONTRACTIONS = frozenset(
+    "theyre youre doesnt didnt wouldnt couldnt shouldnt havent hasnt arent werent isnt wasnt theyve youve weve "
+    "thats whats theres heres wheres itll theyll youll".split()
+)
+_INFLECTIONS = ("s", "es", "ed", "d", "er", "r", "ers", "rs", "ing", "ly")
+
+
+def _known_word(lower: str, known: frozenset[str]) -> bool:
+    """``lower`` or its uninflected form is a known English word: "influencers" (influence),
+    "shaving" (shave) are words, not typos of "influenced" or "saving"."""
+    if lower in known or lower in _BARE_CONTRACTIONS:
+        return True
+    for suffix in _INFLECTIONS:
+        base = lower.removesuffix(suffix)
+        if base != lower and len(base) >= 4 and (base in known or base + "e" in known):
+            return True
+    return False
+
+
 def correct_spelling(text: str, words: frozenset[str], *, known: frozenset[str] = frozenset(), cutoff: float = 0.84) -> str:
     """Fix words nobody spells that way into words the articles use: "actualy" -> "actually",
     "treatmnet" -> "treatment", "micro needling" -> "microneedling".
 
     A word is left alone when it is short, in the articles (``words``) or a known
-    English word (``known``, e.g. the embedding model's vocabulary), so correct words
-    are never "corrected" into different ones.
+    English word (``known``, e.g. the embedding model's vocabulary), itself or uninflected,
+    so correct words are never "corrected" into different ones.
     """
     import difflib
 
     def fix(match: re.Match[str]) -> str:
         word = match.group(0)
         lower = word.lower()
-        if len(lower) < 5 or lower in words or lower in known or lower in STOPWORDS:
+        if len(lower) < 5 or lower in words or lower in STOPWORDS or _known_word(lower, known):
             return word
         close = difflib.get_close_matches(lower, words, n=1, cutoff=cutoff)
         return close[0] if close else word
