@@ -52,7 +52,7 @@ LAY_TERMS: tuple[tuple[str, str], ...] = (
     (r"\bafter ?care\b|\bafterwards\b|\bpost[- ]treatment\b|\bafter the (treatment|session|procedure)\b", "aftercare post-treatment"),
     (r"\bserums?\b|(?<!numbing )\bcreams?\b|\bmoisturi[sz]ers?\b|\bproducts?\b|\bskin ?care\b|\bvitamin c\b|\bhyaluronic\b",
      "topical skincare products"),
-    (r"\bsunscreen\b|\bspf\b|\bsun\b(?! ?(damage|damaged|spots?)\b)", "sun protection sunscreen SPF"),
+    (r"\bsunscreen\b|\bspf\b|\bsun\b(?! ?(damage|damaged|spots?)\b)|\bsun ?beds?\b|\btanning\b|\bsunbath\w*", "sun exposure sun protection sunscreen SPF"),
     (r"\bmake-?up\b|\bfoundation\b|\bconcealer\b", "makeup"),
     (r"\b(at[- ])?home\b|\bhome kits?\b|\bdiy\b|\bmyself\b|\bamazon\b|\bbuy (a|one)\b", "at-home microneedling"),
     (r"\bresults?\b.{0,30}\b(last|permanent|forever)\b|\blast(s|ing)?\b.{0,20}\b(long|forever)\b|\bpermanent(ly)?\b|\bgo back\b|\bwear off\b",

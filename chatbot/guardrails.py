@@ -154,7 +154,7 @@ OTHER_TREATMENTS = {
     "dermaplaning": r"\bdermaplan", "PRP": r"\bprp\b|\bplatelet\b|\bvampire facial\b", "CoolSculpting": r"\bcoolsculpt|\bfat freez",
     "HIFU": r"\bhifu\b|\bultherapy\b", "IPL": r"\bipl\b|\bphotofacial\b", "facelift": r"\bface ?lifts?\b|\bthread lift",
     "liposuction": r"\blipo(suction)?\b", "waxing": r"\bwax(ing)?\b", "Morpheus8": r"\bmorpheus", "microblading": r"\bmicroblad",
-    "lash extensions": r"\blash(es)? (extension|lift)", "teeth whitening": r"\bteeth\b|\bwhitening\b", "tanning": r"\bspray tan|\bsunbed",
+    "lash extensions": r"\blash(es)? (extension|lift)", "teeth whitening": r"\bteeth\b|\bwhitening\b", "tanning": r"\bspray tan",
     "hair transplant": r"\bhair transplants?\b|\bfue\b|\bfut\b", "microdermabrasion": r"\bmicrodermabrasion\b",
     "HydraFacial": r"\bhydra ?facials?\b", "radiofrequency": r"\bradio ?frequency\b|\brf microneedling\b|\bthermage\b",
     "Sculptra": r"\bsculptra\b|\bkybella\b|\bprofhilo\b",
@@ -194,7 +194,10 @@ MEDICAL_TOPICS = {
 _MEDICAL_RX = {name: re.compile(rx, re.IGNORECASE) for name, rx in MEDICAL_TOPICS.items()}
 # A condition named as something microneedling might bring on, by someone who says nothing of
 # themselves, is a question about side effects.
-SIDE_EFFECT = _rx(r"\b(cause|causes|causing|trigger|triggers|lead to|leads to|result in|bring on|give you|make you)\b")
+SIDE_EFFECT = _rx(
+    r"\b(cause|causes|causing|trigger|triggers|lead to|leads to|result in|bring on|give you|make you)\b",
+    r"\b(risks?|chances?|likely|common|rare|side effects?)\b",
+)
 PERSONAL = _rx(r"\b(i|i'm|im|i've|ive|i'd|my|me|mine|myself)\b")
 # "Zits" and "pimples" are active acne, unless the question is about what old acne left behind
 # ("the dents left by old zits"): that is the acne-scar question every article answers.
@@ -333,7 +336,12 @@ class Guardrail:
             topics.remove("active acne")
         if topics:
             return _medical(", ".join(topics), f"personal health situation: {', '.join(topics)}", "pattern:medical", tuple(topics))
-        if near[MEDICAL] >= s.medical_prototype_similarity and near[MEDICAL] >= general_best + s.prototype_margin:
+        # A situation is the asker's own: without "I" or "my" a question close to the examples asks
+        # about safety in general ("is it safer than more full-on treatments?").
+        if (
+            near[MEDICAL] >= s.medical_prototype_similarity and near[MEDICAL] >= general_best + s.prototype_margin
+            and PERSONAL.search(question)
+        ):
             return _medical("your health situation", f"close to medical examples (similarity {near[MEDICAL]:.2f})", "prototype:medical")
 
         if is_follow_up:

@@ -130,6 +130,10 @@ GENERAL_QUESTIONS = [
     "how long till my skin stops being red",
     "my cheeks are swollen, is that normal the day after?",
     "I bled a little during my session, is that normal?",
+    # safety and side effects in general, not the asker's own situation
+    "how common are allergic reactions to microneedling?",
+    "is microneedling safer than more aggressive treatments?",
+    "can I use a sunbed after microneedling?",
     # the thing to treat is named in the articles, the place on the body is not; who it suits
     "does it work for men",
     "is microneedling good for the neck",
