@@ -16,7 +16,7 @@ from chatbot.text import tokenize
 
 LAY_TERMS: tuple[tuple[str, str], ...] = (
     # acne and what it leaves behind
-    (r"\bzits?\b|\bpimples?\b|\bspots\b|\bbreak ?outs?\b|\bblemish(es)?\b|\bwhiteheads?\b", "acne"),
+    (r"\bzits?\b|\bpimples?\b|(?<!dark )(?<!sun )(?<!age )(?<!brown )(?<!white )(?<!red )\bspots\b|\bbreak ?outs?\b|\bblemish(es)?\b|\bwhiteheads?\b", "acne"),
     (r"\bdents?\b|\bpits?\b|\bpitted\b|\bpock ?marks?\b|\bicepick\b|\bcraters?\b|\bindent(ation)?s?\b", "scars scarring"),
     (r"\bblackheads?\b|\bclogged\b|\bcongest(ed|ion)\b", "clogged pores"),
     (r"\b(holes?|openings?|dots)\b.{0,25}\b(nose|face|cheeks?|skin)\b|\bopen pores\b", "pores"),

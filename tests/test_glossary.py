@@ -53,6 +53,12 @@ def test_sun_damage_is_a_skin_concern_not_a_question_about_sunscreen():
     assert "sunscreen" in expand("can I go in the sun afterwards")
 
 
+def test_dark_spots_are_pigmentation_not_acne():
+    assert "acne" not in expand("can it cause dark spots on my skin")
+    assert "hyperpigmentation" in expand("can it cause dark spots on my skin")
+    assert "acne" in expand("will it help my spots")
+
+
 def test_being_put_to_sleep_is_not_a_lifestyle_question():
     assert "lifestyle" not in expand("do you get put to sleep for it")
     assert "lifestyle" in expand("does lack of sleep undo the results")
