@@ -180,7 +180,7 @@ def select_sentences(
     whole is closest to the question (dense cosine) among the first ``lead_pool`` (preferring
     those that share a keyword with it), is quoted first, up to ``lead_sentences`` of its most relevant
     sentences in reading order; the remaining room goes to the most relevant sentences
-    of the next passages (at most ``sentences_per_passage`` each). Sentences below
+    of the next passages by fused score (at most ``sentences_per_passage`` each). Sentences below
     ``sentence_min_relevance`` or repeating a chosen one are skipped.
     """
     max_sentences = max_sentences or settings.answer_max_sentences
@@ -188,15 +188,17 @@ def select_sentences(
     by_passage: dict[int, list[_Candidate]] = {}
     for cand in candidates:
         by_passage.setdefault(cand.passage, []).append(cand)
-    # The lead is chosen among the best few of the fused ranking only, so handing the answerer
-    # more passages adds material without letting a low-ranked passage take the lead; the
-    # others follow by meaning, so the next slot goes to the passage most on the question.
-    order = sorted(by_passage, key=lambda p: -passages[p].dense_score)
-    pool = [p for p in order if p < settings.lead_pool]
+    # The lead is chosen among the best few of the ranking only, so handing the answerer more
+    # passages adds material without letting a low-ranked passage take the lead.
+    pool = sorted((p for p in by_passage if p < settings.lead_pool), key=lambda p: -passages[p].dense_score)
     # Meaning alone can drift: "wrinkles around my mouth" is closest to a pore passage that never
     # says wrinkles. So the lead is a passage the keyword search found too, when the pool has one.
     pool = [p for p in pool if passages[p].bm25_rank] or pool
     lead = pool[0] if pool else None
+    # The others follow by fused score, both searches' vote, before the per-article spread of the
+    # ranking: a passage only the dense search likes is often a generic introduction. On the 205 dev
+    # questions this quotes 151 key facts against 143 in dense order and 145 in ranking order.
+    order = sorted(by_passage, key=lambda p: -passages[p].score)
     if lead is not None:
         order = [lead, *(p for p in order if p != lead)]
     picked: list[_Candidate] = []

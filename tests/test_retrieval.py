@@ -7,6 +7,7 @@ from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
 
 from chatbot.chain import Engine
+from chatbot.glossary import expand
 from chatbot.retrieval import KeywordIndex, diversify, reciprocal_rank_fusion
 
 PORES = {"microneedling-pore-size", "treat-large-pores"}
@@ -120,8 +121,9 @@ def test_diversify_gives_each_article_a_place_before_repeating_one():
 def test_hybrid_scores_are_the_reciprocal_rank_fusion_of_both_lists(engine):
     s = engine.settings
     question = "smoking and lack of sleep make pores look bigger"
-    # BM25's vote is scaled by how much the question's words mean to this corpus (1.0 here: all are rare-ish words).
-    bm25_weight = s.bm25_weight * engine.index.snapshot().keywords.informativeness(question)
+    # BM25 reads the question with the glossary's article terms, and its vote is scaled by how much
+    # those words mean to this corpus.
+    bm25_weight = s.bm25_weight * engine.index.snapshot().keywords.informativeness(expand(question))
     passages = engine.search(question, k=10)
     assert any(p.dense_rank and p.bm25_rank for p in passages)
     for passage in passages:
