@@ -173,7 +173,14 @@ MEDICAL_TOPICS = {
     "blood thinners": r"\bblood[- ]?thinn|\bwarfarin\b|\bcoumadin\b|\banticoagul|\beliquis\b|\bapixaban\b|\bxarelto\b|\brivaroxaban\b|\bheparin\b|\bclopidogrel\b|\bplavix\b|\b(daily |baby )?aspirin\b",
     "isotretinoin": r"\biso ?tretinoin\b|\b(ro)?accutane\b|\babsorica\b|\bclaravis\b|\bmyorisan\b",
     "retinoids": r"\bretin(oid|ol|-a)s?\b|\btretinoin\b|\badapalene\b|\bdiffer?in\b|\btazarotene\b",
-    "other medicines": r"\bibuprofen\b|\bnaproxen\b|\bnsaids?\b|\badvil\b|\bnurofen\b|\bpainkillers?\b|\bsteroids?\b|\bprednison|\bantibiotics?\b|\bchemo|\bimmunosuppress|\bmethotrexate\b|\bbiologics?\b|\bmedications?\b|\bmeds\b|\bpills?\b|\bprescri",
+    "other medicines": r"\bibuprofen\b|\bnaproxen\b|\bnsaids?\b|\badvil\b|\bnurofen\b|\bpainkillers?\b|\bsteroids?\b|\bprednison|\bantibiotics?\b|\bchemo|\bimmunosuppress|\bmethotrexate\b|\bbiologics?\b|\bmedications?\b|\bmeds\b|\bpills?\b|\bprescri"
+                       r"|\b(doxy|mino|lyme)cycline\b|\bmetformin\b|\bozempic\b|\bwegovy\b|\bmounjaro\b|\bsemaglutide\b|\btirzepatide\b"
+                       r"|\blevothyroxine\b|\bspironolactone\b|\bantihistamines?\b|\bantidepressants?\b|\bssris?\b|\bsertraline\b"
+                       r"|\bfluoxetine\b|\bbeta[- ]?blockers?\b|\bstatins?\b|\bbirth control\b|\bcontracepti|\bthe pill\b"
+                       r"|\b(been taking|started taking|stopped taking|on a course of)\b"
+                       # "I'm on Ozempic", "im on HRT": a treatment the asker is on, not "I'm on holiday"
+                       r"|\b(i'?m|im|i am) on (?!(holiday|vacation|leave|a|an|the|my|your|it|that|this|nights|shift|call|board|time|here|there"
+                       r"|facebook|instagram|tiktok|twitter|social|lunch|break|budget)\b)[a-z]+\b",
     "active acne": r"\bactive acne\b|\bbreak ?outs?\b|\bbreaking out\b|\bcystic\b|\bpimples?\b|\bspots? (right )?now\b|\b(spots|pimples?|zits?|acne|blemish(es)?)\b.{0,25}\b(at the moment|right now|currently|this week|today)\b|\bzits?\b|\bacne (right )?now\b|\bcurrent(ly)? (have )?acne\b|\bacne flare",
     "eczema": r"\beczema\b|\bdermatitis\b", "rosacea": r"\brosacea\b", "keloids": r"\bkeloids?\b|\braised scars?\b|\bhypertrophic\b|\bscar(s|ring)?\s+(really\s+|very\s+|quite\s+|too\s+)?easily\b|\bprone to scarring\b",
     "psoriasis": r"\bpsoria", "vitiligo": r"\bvitiligo\b", "cold sores": r"\bcold sores?\b|\bherpes\b|\bfever blisters?\b",
@@ -185,6 +192,8 @@ MEDICAL_TOPICS = {
     "allergies": r"\ballerg(y|ies|ic)\b|\blidocaine\b|\breacted badly\b|\b(bad|severe) reaction\b",
     "sunburn": r"\b(have|got) (a )?sunburn\b|\bsunburnt\b|\bsunburned\b",
     "moles": r"\bmoles?\b|\bbirthmarks?\b",
+    "hormonal conditions": r"\bthyroid\b|\bhypothyroid|\bhyperthyroid|\bmenopaus|\bperimenopaus|\bhrt\b|\bhormone (therapy|replacement|treatment)s?\b|\bpcos\b|\bpolycystic\b",
+    "broken skin": r"\b(cut|grazed|scratched|scraped|burnt|burned|nicked) (my|the skin)\b|\bopen (wound|cut|sore)s?\b|\bbroken skin\b|\bstitches\b|\bwounds? on my\b",
     # the asker's own skin tendency, not the side effect in general ("can it cause hyperpigmentation?")
     "pigmentation problems": r"\bpost[- ]?inflammatory\b|\bpih\b|\b(dark (marks|spots|patches)|(hyper)?pigment\w*|discolou?r\w*)\b.{0,30}\b(easily|a lot|every time)\b"
                              r"|\beasily\b.{0,20}\b(dark (marks|spots|patches)|(hyper)?pigment\w*|discolou?r\w*)\b",
@@ -230,6 +239,8 @@ MEDICAL_TERMS = {
     "allergies": "allergic reaction, negative reaction to numbing cream or pain relievers, sensitive skin",
     "sunburn": "sunburn, sun damaged skin, sensitive skin",
     "moles": "moles, birthmarks, skin lesions",
+    "hormonal conditions": "hormonal changes, hormone imbalances, medical conditions",
+    "broken skin": "open wounds, skin infection, healing",
     "pigmentation problems": "hyperpigmentation, darker skin tones, changes in skin pigmentation",
     "recent treatments": "other skin treatments, sensitive skin, healing, consultation with a dermatologist",
 }

@@ -69,6 +69,11 @@ MEDICAL_QUESTIONS = [
     "I've got an autoimmune disorder, is it safe for me to get microneedling?",
     "I have Hashimoto's, is there any reason I shouldn't have microneedling?",
     "I take ibuprofen for headaches, is that ok",
+    # medicines by name or by "I'm on ...", hormones, broken skin
+    "I'm on Ozempic, any issues with microneedling?",
+    "im on HRT for menopause, is needling ok",
+    "i take levothyroxine for my thyroid",
+    "i cut my cheek shaving yesterday, can i still come in",
     # another treatment lately, the asker's own skin tendency
     "I got botox last week, can I get microneedling now?",
     "had a facial with extractions yesterday, is it fine to do microneedling on friday",
@@ -130,6 +135,7 @@ GENERAL_QUESTIONS = [
     "how long till my skin stops being red",
     "my cheeks are swollen, is that normal the day after?",
     "I bled a little during my session, is that normal?",
+    "im on my lunch break, how long does a session take?",
     # safety and side effects in general, not the asker's own situation
     "how common are allergic reactions to microneedling?",
     "is microneedling safer than more aggressive treatments?",
