@@ -83,7 +83,9 @@ URGENT_STRONG = _rx(
     r"\bpassed out\b", r"\bspreading\b", r"\b(abscess|boil)\b", r"\b(is|are|looks?|looking|seems?|got|gotten|became|become|getting|think\w*|feels?)\s+(it'?s\s+|it is\s+|i'?m\s+)?(really |badly |a bit |pretty )?infected\b", r"\binfection\b.{0,20}\b(now|spreading|getting worse)\b", r"\bcellulitis\b",
     r"\bhot to (the )?touch\b", r"\bwarm to (the )?touch\b", r"\bthrobbing\b", r"\bbleed\w*\b.{0,40}\b(won'?t|doesn'?t|will not|can'?t|cannot|not) stop",
     r"\b(won'?t|doesn'?t|will not|can'?t|cannot) stop (the )?bleeding\b", r"\bstill bleeding\b",
-    r"\bblisters?\b", r"\bvision\b.{0,20}\b(blur|loss|lost|chang)",
+    r"\bblisters?\b", r"\bvision\b.{0,20}\b(blur|loss|lost|chang)", r"\bblurr(y|ed|ing)\b.{0,30}\b(eyes?|vision|sight)\b",
+    r"\b(eyes?|vision|sight)\b.{0,30}\bblurr(y|ed|ing)\b", r"\btongue\b.{0,30}\b(thick|swell|swollen|tingl|numb|heavy|big)",
+    r"\bvoice\b.{0,30}\b(weird|hoarse|changed|strange|gone|croaky)", r"\bhoarse\b", r"\b(trouble|difficulty|hard|can'?t|cannot) swallow",
     r"\b(i'?m|i am|think i'?m|i think i'?m) (having|getting) (an? )?(bad |severe |serious )?(allergic )?reaction\b",
 )
 # Softer signs: urgent only when the person says they have them now and they are getting worse.
@@ -107,7 +109,8 @@ REDIRECT = _rx(
     r"\bdeveloper mode\b", r"\bnew instructions?\b", r"\boverride\b", r"\bprint (the|your) (prompt|instructions)",
     r"\brepeat (the )?(text|words) above\b",
     r"\bwrite (me |us )?(a |an |my )?([\w'-]+ ){0,3}(poem|song|story|essay|code|python|sql|caption|post|tweet|email|letter|review|bio|speech|joke)s?\b",
-    r"\blet'?s play a game\b", r"\b(you'?re|ur|you are) (not|no longer) (a |an |the )?([\w-]+ ){0,2}(bot|assistant|ai|chatbot)\b",
+    r"\blet'?s play a game\b", r"\bno (restrictions|rules|limits|filters)\b", r"\byou are [\w-]+ now\b",
+    r"\btranslate (this|that|it|the following|for me)\b", r"\bforget (about )?the [\w-]+ (stuff|thing|questions?)\b", r"\b(you'?re|ur|you are) (not|no longer) (a |an |the )?([\w-]+ ){0,2}(bot|assistant|ai|chatbot)\b",
 )
 CLINIC_LOGISTICS = _rx(
     r"\b(opening|business) hours\b", r"\bwhat time do you (open|close)\b", r"\bare you open\b", r"\bopen on (sunday|saturday|weekends?|holidays?)\b",
@@ -115,7 +118,8 @@ CLINIC_LOGISTICS = _rx(
     r"\bwhere are you( located)?\b", r"\byour (address|location)\b", r"\bnear(est)? (clinic|location|branch)\b", r"\bgift ?(card|voucher|certificate)s?\b", r"\binsurance\b",
     r"\bfinanc(e|ing)\b", r"\bpayment plans?\b", r"\bpay (in|by|with)\b", r"\brefund\b", r"\bdiscount\b", r"\bpromo(tion)? code\b",
     r"\bbrands?\b", r"\b(recommend|suggest)\b.{0,30}\bproducts?\b",
-    r"\bphone number\b", r"\bemail address\b", r"\bdo you (stock|sell|carry)\b",
+    r"\bphone number\b", r"\bemail address\b", r"\bdo you (stock|sell|carry)\b", r"\bwhere (can|do|could|should) i (buy|get hold of|purchase|order)\b",
+    r"\bpatch[- ]?tests?\b",
     r"\b(name|qualifications?|training|experience) of (the|your) (practitioner|doctor|nurse|therapist|aesthetician|staff)\b",
     r"\bhow long has (she|he|they) been (qualified|practi[cs]ing|working|doing)\b", r"\b(other|another|different) clinics?\b", r"\bclinic (down the road|nearby|next door)\b", r"\bwho (is|are) (the|your) (doctor|staff|practitioner)",
 )
@@ -464,7 +468,7 @@ SKIN_CONCERNS = {
     "thread veins": r"\b(thread|spider|broken) (veins?|capillaries)\b|\bvaricose\b|\btelangiectasi",
     "double chin": r"\bdouble chin\b", "skin tags": r"\bskin tags?\b", "milia": r"\bmilia\b",
     "razor bumps": r"\brazor (bumps?|burn)\b|\bingrown hairs?\b", "facial hair": r"\b(facial|unwanted|excess) hair\b",
-    "excess sweating": r"\bhyperhidrosis\b|\bexcessive sweating\b", "lip volume": r"\bthin lips\b|\blip volume\b|\bplump(er)? lips\b",
+    "sweating (hyperhidrosis)": r"\bhyperhidrosis\b|\b(excessive|excess) sweat\w*|\bsweaty (underarms?|armpits?|hands|feet|palms)\b|\bunderarms?\b|\barmpits?\b", "lip volume": r"\bthin lips\b|\blip volume\b|\bplump(er)? lips\b",
 }
 _SKIN_CONCERN_RX = {name: re.compile(rx, re.IGNORECASE) for name, rx in SKIN_CONCERNS.items()}
 
