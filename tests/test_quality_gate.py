@@ -27,28 +27,29 @@ def _explain(checks, results) -> str:
     return "\n".join(lines)
 
 
-MET = ("retrieval.hybrid.hit@3", "guardrail.accuracy", "guardrail.per_category.urgent.recall", "answers.citation_support")
-"""Gate checks the engine meets today: any regression fails `make test`."""
+NOT_MET = ("answers.fact_recall",)
+"""Gate checks the engine does not meet yet; every other check, the hybrid-versus-baselines
+comparisons included, is met today, and any regression fails `make test`."""
 
 
 @pytest.mark.slow
 def test_test_split_meets_the_retrieval_safety_and_grounding_gate(test_split):
     summary, results = test_split
-    checks = [c for c in check_gate(summary) if c.metric in MET]
+    checks = [c for c in check_gate(summary) if c.metric not in NOT_MET]
     print(_explain(checks, results))  # the numbers, also when it passes (pytest -s)
-    assert len(checks) == len(MET)
+    assert len(checks) == len(check_gate(summary)) - len(NOT_MET)
     assert all(c.passed for c in checks), _explain(checks, results)
 
 
-# Not met yet, so tracked as a strict expected failure rather than hidden: on the test split
-# key-fact recall is 0.77 (20 of 26 facts; gate 0.80; dev 0.84), and BM25 alone ranks better than
-# hybrid (MRR 0.90 vs 0.82, hit@3 1.00 for both), while on the dev split hybrid beats both (MRR
-# 0.94 vs 0.86 and 0.91). strict=True turns this test red the day the engine meets the bar, so the marker must
-# then be removed.
+# Not met yet, so tracked as a strict expected failure rather than hidden: on the 53 test questions
+# key-fact recall is 0.69 (38 of 55 facts; gate 0.80; dev 0.75, 167 of 223). Most missed facts sit in
+# passages the answer retrieved but did not quote. strict=True turns this test red the day the engine
+# meets the bar, so the marker must then be removed.
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason="fact recall is below the gate and BM25 beats hybrid on MRR on the test split; see the comment above")
-def test_test_split_meets_the_fact_gate_and_hybrid_beats_the_baselines(test_split):
+@pytest.mark.xfail(strict=True, reason="key-fact recall is below the gate on the test split; see the comment above")
+def test_test_split_meets_the_fact_gate(test_split):
     summary, results = test_split
-    checks = [c for c in check_gate(summary) if c.metric not in MET]
+    checks = [c for c in check_gate(summary) if c.metric in NOT_MET]
     print(_explain(checks, results))
+    assert len(checks) == len(NOT_MET)
     assert all(c.passed for c in checks), _explain(checks, results)
