@@ -87,12 +87,17 @@ URGENT_STRONG = _rx(
     r"\b(eyes?|vision|sight)\b.{0,30}\bblurr(y|ed|ing)\b", r"\btongue\b.{0,30}\b(thick|swell|swollen|tingl|numb|heavy|big)",
     r"\bvoice\b.{0,30}\b(weird|hoarse|changed|strange|gone|croaky)", r"\bhoarse\b", r"\b(trouble|difficulty|hard|can'?t|cannot) swallow",
     r"\b(i'?m|i am|think i'?m|i think i'?m) (having|getting) (an? )?(bad |severe |serious )?(allergic )?reaction\b",
+    # skin turning black, grey or dusky purple-black: the blood supply may be cut off (tissue damage)
+    r"\b(skin|patch\w*|areas?|spots?|cheeks?|face|forehead|chin|nose|marks?)\b.{0,40}\b(turn\w*|gone|going|went|go)\s+(a\s+)?(dark\s+|gr[ae]yish\s+)?(black|gr[ae]y|dusky)",
+    r"\bpurple (and|or|&) black\b", r"\bblack (and|or|&) purple\b",
+    # a wound that smells is infected until a clinician says otherwise
+    r"\b(smells?|smelling) (really |very |a bit |quite )?(bad|off|funny|weird|horrible|awful|gross|rotten|foul)\b", r"\bfoul\b.{0,15}\b(smell|odou?r)",
 )
 # Softer signs: urgent only when the person says they have them now and they are getting worse.
 URGENT_SOFT = _rx(
     r"\bswell", r"\bswollen\b", r"\bred(ness)?\b", r"\bpain(ful)?\b", r"\bhurts?\b", r"\bitch", r"\brash\b", r"\bhot\b",
     r"\bwarm\b", r"\bbump", r"\blump", r"\bleak", r"\bfluid\b", r"\bshiver", r"\bblew up\b", r"\bpuff", r"\bagony\b",
-    r"\bdizz", r"\bbreath", r"\bcrust", r"\bsore\b", r"\bburn(ing)?\b", r"\bsting",
+    r"\bdizz", r"\bbreath", r"\bcrust", r"\bsore\b", r"\bburn(ing)?\b", r"\bsting", r"\bscabs?\b", r"\b(smells?|smelly|stinks?)\b",
 )
 WORSENING = _rx(
     r"\bworse\b", r"\bgetting (more|bigger|worse|redder|hotter)\b", r"\bmore (swollen|painful|red|sore)\b", r"\bincreasingly\b",

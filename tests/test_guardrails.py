@@ -48,6 +48,11 @@ URGENT_QUESTIONS = [
     # bleeding that goes on after the session
     "it's been hours since my treatment and my forehead is still bleeding",
     "one of the needle marks keeps bleeding and it won't stop",
+    # skin turning black or grey: the blood supply may be cut off
+    "a patch on my cheek has gone a greyish black colour since the treatment",
+    # a wound that smells, or scabs that keep growing
+    "the needle marks on my chin smell really bad today",
+    "my scabs keep getting bigger and they're sore",
 ]
 
 MEDICAL_QUESTIONS = [
