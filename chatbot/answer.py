@@ -87,10 +87,11 @@ class Answer:
 
     @property
     def text(self) -> str:
-        """What a reader sees: urgent advice first, the cited body, then the dermatologist advice."""
+        """What a reader sees: urgent advice (or a refusal, or what the articles don't cover) first, the
+        cited body, then the dermatologist advice."""
         parts: list[str] = []
         g = self.guardrail
-        if g.category in (URGENT, OUT_OF_SCOPE) and g.message:
+        if g.category in (URGENT, OUT_OF_SCOPE, GENERAL) and g.message:
             parts.append(g.message)
         if self.body:
             parts.append(self.body)

@@ -43,6 +43,10 @@ UNMENTIONED_TOPIC_MESSAGE = (
     "I can only answer from our clinic's articles, and they don't mention {topic}, so I can't say whether "
     "microneedling helps with it. A dermatologist can advise you on {topic}, or please contact the clinic directly."
 )
+UNMENTIONED_AREA_NOTE = (
+    "Our articles don't mention treating {area}, so what they say here is about microneedling in general, "
+    "not about that area. The clinic can tell you whether they treat it."
+)
 OUT_OF_SCOPE_MESSAGE = (
     "I can only answer questions about microneedling from our clinic's articles, and they don't cover this. "
     "Please contact the clinic directly for anything else."
@@ -407,7 +411,11 @@ class Guardrail:
                 OUT_OF_SCOPE, f"skin concern the articles don't discuss: {topic}",
                 UNMENTIONED_TOPIC_MESSAGE.format(topic=topic), "unmentioned-topic",
             )
-        return GuardrailVerdict(GENERAL, f"covered by the articles (best passage similarity {best_passage_similarity:.2f})", "", "general")
+        covered = f"covered by the articles (best passage similarity {best_passage_similarity:.2f})"
+        area = unmentioned_area(question, vocabulary)
+        if area:
+            return GuardrailVerdict(GENERAL, f"{covered}, but not {area}", UNMENTIONED_AREA_NOTE.format(area=area), "unmentioned-area")
+        return GuardrailVerdict(GENERAL, covered, "", "general")
 
 
 def _coverage(question: str, vocabulary: frozenset[str] | set[str]) -> float:
@@ -483,6 +491,25 @@ def unmentioned_topic(question: str, vocabulary: frozenset[str] | set[str]) -> s
     or None when there is none or the articles' ``vocabulary`` has all its words."""
     return next(
         (name for name, rx in _SKIN_CONCERN_RX.items() if rx.search(question) and vocabulary and not _mentioned_in(name, vocabulary)),
+        None,
+    )
+
+
+# Body areas clients ask about. The articles speak of the face (and stretch marks); whether an area is
+# treated is only answered from them when they name it, so "can you do my neck?" is told they don't,
+# before any general quotes are read as a yes. Keys are how the note names the area.
+BODY_AREAS = {
+    "the neck": r"\bneck\b", "the chest": r"\bchest\b|\bd[eé]collet(age|é)\b|\bcleavage\b", "the hands": r"\b(my|your|the|on) hands?\b",
+    "the back": r"\b(my|your|the|upper|lower) back\b(?! to\b)", "the arms": r"\b(my|your|the|upper|on) arms?\b", "the legs": r"\blegs?\b|\bthighs?\b",
+    "the stomach": r"\b(stomach|tummy|belly|abdomen)\b", "the scalp": r"\bscalp\b", "the buttocks": r"\b(bum|butt|buttocks)\b", "the knees": r"\bknees?\b",
+}
+_BODY_AREA_RX = {name: re.compile(rx, re.IGNORECASE) for name, rx in BODY_AREAS.items()}
+
+
+def unmentioned_area(question: str, vocabulary: frozenset[str] | set[str]) -> str | None:
+    """The body area of ``question`` that the articles' ``vocabulary`` never names ("the neck"), or None."""
+    return next(
+        (name for name, rx in _BODY_AREA_RX.items() if rx.search(question) and vocabulary and not _mentioned_in(name, vocabulary)),
         None,
     )
 

@@ -145,13 +145,14 @@ class Exchange:
 
 def render_notice(answer: Answer, *, message: int, ask: Callable[[str], None] | None = None) -> None:
     """The guardrail's box: red for urgent, a dermatologist warning for medical, a polite
-    refusal with clickable related questions for out-of-scope. General answers have none."""
+    refusal with clickable related questions for out-of-scope. General answers have one only when
+    the articles don't cover part of the question (a body area they never name)."""
     g = answer.guardrail
     if g.category == URGENT:
         st.error(escape_markdown(g.message), icon=":material/emergency:")
     elif g.category == MEDICAL:
         st.warning(escape_markdown(g.message), icon=":material/medical_services:")
-    elif g.category == OUT_OF_SCOPE:
+    elif g.category == OUT_OF_SCOPE or g.message:  # a general answer's message says what the articles don't cover
         st.info(escape_markdown(g.message), icon=":material/menu_book:")
         if answer.related_questions:
             st.caption("These questions are answered in our articles:")

@@ -154,9 +154,8 @@ GENERAL_QUESTIONS = [
     "how common are allergic reactions to microneedling?",
     "is microneedling safer than more aggressive treatments?",
     "can I use a sunbed after microneedling?",
-    # the thing to treat is named in the articles, the place on the body is not; who it suits
+    # the thing to treat is named in the articles (a body area they never name gets a note first); who it suits
     "does it work for men",
-    "is microneedling good for the neck",
     "does it help wrinkles on my forehead",
     "can it help my deep acne scars",
     "is it quick enough to do on my lunch break?",
@@ -174,6 +173,19 @@ def test_a_skin_concern_the_articles_never_name_is_refused_by_name(engine):
     assert answer.guardrail.category == OUT_OF_SCOPE
     assert "don't mention dark circles" in answer.text and "dermatologist" in answer.text
     assert not answer.citations
+
+
+@pytest.mark.parametrize("question, area", [("can you do it on your neck?", "the neck"), ("is it good for stretch marks on my tummy", "the stomach")])
+def test_a_body_area_the_articles_never_name_is_said_before_the_quotes(engine, question, area):
+    answer = engine.ask(question)
+    assert answer.guardrail.category == GENERAL
+    assert answer.text.startswith(f"Our articles don't mention treating {area}")
+    assert answer.citations  # what they do say is still quoted, after the note
+
+
+def test_going_back_to_work_is_not_a_body_area(engine):
+    answer = engine.ask("how soon can I go back to work after microneedling?")
+    assert answer.guardrail.category == GENERAL and not answer.guardrail.message
 
 
 # --- urgent ---------------------------------------------------------------------------------
