@@ -489,10 +489,7 @@ _SKIN_CONCERN_RX = {name: re.compile(rx, re.IGNORECASE) for name, rx in SKIN_CON
 def unmentioned_topic(question: str, vocabulary: frozenset[str] | set[str]) -> str | None:
     """The skin concern of ``question`` that the articles never name ("cellulite", "dark circles"),
     or None when there is none or the articles' ``vocabulary`` has all its words."""
-    return next(
-        (name for name, rx in _SKIN_CONCERN_RX.items() if rx.search(question) and vocabulary and not _mentioned_in(name, vocabulary)),
-        None,
-    )
+    return _first_unmentioned(_SKIN_CONCERN_RX, question, vocabulary)
 
 
 # Body areas clients ask about. The articles speak of the face (and stretch marks); whether an area is
@@ -508,10 +505,12 @@ _BODY_AREA_RX = {name: re.compile(rx, re.IGNORECASE) for name, rx in BODY_AREAS.
 
 def unmentioned_area(question: str, vocabulary: frozenset[str] | set[str]) -> str | None:
     """The body area of ``question`` that the articles' ``vocabulary`` never names ("the neck"), or None."""
-    return next(
-        (name for name, rx in _BODY_AREA_RX.items() if rx.search(question) and vocabulary and not _mentioned_in(name, vocabulary)),
-        None,
-    )
+    return _first_unmentioned(_BODY_AREA_RX, question, vocabulary)
+
+
+def _first_unmentioned(patterns: dict[str, re.Pattern[str]], question: str, vocabulary: frozenset[str] | set[str]) -> str | None:
+    """The first name in ``patterns`` whose pattern ``question`` matches and whose words the articles never use."""
+    return next((name for name, rx in patterns.items() if rx.search(question) and vocabulary and not _mentioned_in(name, vocabulary)), None)
 
 
 def _out_of_scope(reason: str, rule: str) -> GuardrailVerdict:
