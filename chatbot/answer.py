@@ -91,7 +91,7 @@ class Answer:
         cited body, then the dermatologist advice."""
         parts: list[str] = []
         g = self.guardrail
-        if g.category in (URGENT, OUT_OF_SCOPE, GENERAL) and g.message:
+        if g.category != MEDICAL and g.message:
             parts.append(g.message)
         if self.body:
             parts.append(self.body)

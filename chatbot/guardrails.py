@@ -497,7 +497,7 @@ def unmentioned_topic(question: str, vocabulary: frozenset[str] | set[str]) -> s
 # before any general quotes are read as a yes. Keys are how the note names the area.
 BODY_AREAS = {
     "the neck": r"\bneck\b", "the chest": r"\bchest\b|\bd[eé]collet(age|é)\b|\bcleavage\b", "the hands": r"\b(my|your|the|on) hands?\b",
-    "the back": r"\b(my|your|the|upper|lower) back\b(?! to\b)", "the arms": r"\b(my|your|the|upper|on) arms?\b", "the legs": r"\blegs?\b|\bthighs?\b",
+    "the back": r"\b(my|your|the|upper|lower) back\b", "the arms": r"\b(my|your|the|upper|on) arms?\b", "the legs": r"\blegs?\b|\bthighs?\b",
     "the stomach": r"\b(stomach|tummy|belly|abdomen)\b", "the scalp": r"\bscalp\b", "the buttocks": r"\b(bum|butt|buttocks)\b", "the knees": r"\bknees?\b",
 }
 _BODY_AREA_RX = {name: re.compile(rx, re.IGNORECASE) for name, rx in BODY_AREAS.items()}
