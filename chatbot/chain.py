@@ -20,6 +20,7 @@ import threading
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -28,7 +29,7 @@ from langchain_core.runnables import Runnable, RunnableLambda
 from chatbot.answer import Answer, AnswerSentence, Citation, Scoring, extractive_answer
 from chatbot.conversation import is_follow_up, points_back, standalone_query
 from chatbot.corpus import CommonQuestion, load_common_questions
-from chatbot.embeddings import Embedder
+from chatbot.embeddings import Embedder, VectorCache
 from chatbot.errors import InvalidQuestionError
 from chatbot.glossary import expand
 from chatbot.guardrails import (
@@ -38,6 +39,7 @@ from chatbot.guardrails import (
     OUT_OF_SCOPE_MESSAGE,
     Guardrail,
     GuardrailVerdict,
+    example_questions,
     medical_terms,
     with_unmentioned_note,
 )
@@ -123,6 +125,24 @@ class Turn:
     timings: dict[str, float] = field(default_factory=dict)
 
 
+STARTUP_VECTORS_FILE = "startup-vectors.npz"
+"""Beside the index: the vectors of the texts every engine embeds at start (see ``precompute_startup_vectors``)."""
+
+
+def startup_vectors(settings: Settings, embedder: Embedder) -> VectorCache:
+    return VectorCache(Path(settings.index_dir) / STARTUP_VECTORS_FILE, model=embedder.model_path)
+
+
+def precompute_startup_vectors(settings: Settings, embedder: Embedder) -> int:
+    """Embed, once per ingest, what every engine would otherwise embed when it starts: the
+    guardrail's example questions and the common questions. Returns how many texts are stored.
+    A changed ``common_questions.yaml`` is picked up by the next ingest, or embedded at start."""
+    common = [q.question for q in load_common_questions(settings.common_questions_path)]
+    texts = list(dict.fromkeys([*common, *(t for texts in example_questions(common).values() for t in texts)]))
+    embedder.embed_stored(texts, startup_vectors(settings, embedder))
+    return len(texts)
+
+
 class Engine:
     """The answer engine. Build it once (it loads the model and the index) and share it."""
 
@@ -138,8 +158,9 @@ class Engine:
         )
         self.index = LiveIndex(self.settings, dimension=self.embedder.dimension)
         self.common_questions: list[CommonQuestion] = load_common_questions(self.settings.common_questions_path)
-        self._common_vectors = self.embedder.embed([q.question for q in self.common_questions])
-        self.guardrail = Guardrail(self.settings, self.embedder, extra_general=[q.question for q in self.common_questions])
+        cache = startup_vectors(self.settings, self.embedder)
+        self._common_vectors = self.embedder.embed_stored([q.question for q in self.common_questions], cache)
+        self.guardrail = Guardrail(self.settings, self.embedder, extra_general=[q.question for q in self.common_questions], cache=cache)
         self.generator = generator
         self._vocab_lock = threading.Lock()
         self._vocab: tuple[str | None, frozenset[str]] = (None, frozenset())

@@ -1,4 +1,4 @@
-"""The ``chatbot`` command: ingest, ask (one question or a JSONL file), eval, lint-corpus.
+"""The ``chatbot`` command: ingest, ask (one question or a JSONL file), eval, lint-corpus, serve.
 
 Errors print one line saying what to do and exit non-zero; no tracebacks.
 """
@@ -38,6 +38,10 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--json", action="store_true", help="print the summary as JSON")
     evaluate.add_argument("--no-baselines", action="store_true", help="skip the BM25-only and dense-only retrieval baselines")
 
+    serve = sub.add_parser("serve", help="run the app (chat and staff pages), loading the answer engine as the server starts")
+    serve.add_argument("--port", type=int, default=8501, help="port (default 8501)")
+    serve.add_argument("--address", default="127.0.0.1", help="address to listen on (default 127.0.0.1, this machine only)")
+
     lint = sub.add_parser("lint-corpus", help="list duplicated, cut-off, leftover and conflicting text in the articles")
     lint.add_argument("--json", action="store_true", help="print the findings as a JSON list")
     return parser
@@ -64,11 +68,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
+    from chatbot.chain import precompute_startup_vectors
     from chatbot.embeddings import Embedder
     from chatbot.index import build_index
 
     embedder = Embedder(settings.embedding_model, batch_size=settings.embed_batch_size, threads=settings.ingest_threads)
     report = build_index(settings, embedder, show_progress=not args.quiet)
+    precompute_startup_vectors(settings, embedder)  # so the app's engine starts without embedding them
     print(report.summary())
     return 0
 
@@ -169,6 +175,12 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    from chatbot.serve import serve
+
+    return serve(settings, address=args.address, port=args.port)
+
+
 def cmd_lint_corpus(args: argparse.Namespace, settings: Settings) -> int:
     from chatbot.corpus_health import format_health, lint_articles, load_clean_articles
     from chatbot.embeddings import Embedder
@@ -181,7 +193,7 @@ def cmd_lint_corpus(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-_COMMANDS = {"ingest": cmd_ingest, "ask": cmd_ask, "eval": cmd_eval, "lint-corpus": cmd_lint_corpus}
+_COMMANDS = {"ingest": cmd_ingest, "ask": cmd_ask, "eval": cmd_eval, "lint-corpus": cmd_lint_corpus, "serve": cmd_serve}
 
 if __name__ == "__main__":
     sys.exit(main())

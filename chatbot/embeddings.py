@@ -7,6 +7,8 @@ no hub download ever happens, which matters on an offline clinic laptop.
 from __future__ import annotations
 
 import base64
+import hashlib
+import logging
 import os
 import threading
 from collections import OrderedDict
@@ -16,6 +18,8 @@ from pathlib import Path
 
 import numpy as np
 from langchain_core.embeddings import Embeddings
+
+log = logging.getLogger(__name__)
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -89,6 +93,24 @@ class Embedder(Embeddings):
                 progress(len(batch))
         return np.vstack(parts).astype(np.float32)
 
+    def embed_stored(self, texts: Sequence[str], cache: VectorCache | None) -> np.ndarray:
+        """``embed(texts)``, reading the vectors ``cache`` already holds and saving the ones it lacked.
+
+        For fixed texts that every process embeds at start-up (the guardrail's example questions,
+        the common questions): the ingest stores them beside the index, so the engine starts
+        without running the model on them. ``cache=None`` embeds everything.
+        """
+        if cache is None:
+            return self.embed(texts)
+        found = cache.get_many(texts)
+        missing = list(dict.fromkeys(t for t in texts if t not in found))
+        if missing:
+            found.update(zip(missing, self.embed(missing), strict=True))
+            cache.save(found)
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        return np.vstack([found[t] for t in texts]).astype(np.float32)
+
     def embed_one(self, text: str) -> np.ndarray:
         return self.embed_cached([text])[0]
 
@@ -120,6 +142,56 @@ class Embedder(Embeddings):
 
     def embed_query(self, text: str) -> list[float]:
         return self.embed_one(text).tolist()
+
+
+class VectorCache:
+    """Vectors of fixed texts kept in one ``.npz`` file beside the index, keyed by model and text.
+
+    Reading it takes milliseconds where embedding the same texts takes seconds. A missing,
+    unreadable or other-model file is treated as empty (and rewritten); a file that can't be
+    written (read-only index folder) only costs the time to embed again.
+    """
+
+    def __init__(self, path: Path, *, model: str) -> None:
+        self.path = Path(path)
+        self.model = model
+
+    @staticmethod
+    def key(text: str) -> str:
+        return hashlib.sha1(text.encode("utf-8")).hexdigest()
+
+    def _read(self) -> dict[str, np.ndarray]:
+        try:
+            with np.load(self.path, allow_pickle=False) as data:
+                if str(data["model"]) != self.model:
+                    return {}
+                return dict(zip(data["keys"].tolist(), data["vectors"], strict=True))
+        except FileNotFoundError:
+            return {}
+        except Exception as exc:  # a half-written or foreign file: embed again
+            log.warning("ignoring the vector cache %s (%s)", self.path, exc)
+            return {}
+
+    def get_many(self, texts: Sequence[str]) -> dict[str, np.ndarray]:
+        stored = self._read()
+        return {t: stored[k] for t in texts if (k := self.key(t)) in stored}
+
+    def save(self, vectors: dict[str, np.ndarray]) -> None:
+        """Add ``vectors`` (text -> vector) to the file, atomically; failures are logged, never raised."""
+        merged = self._read()
+        merged.update({self.key(t): np.asarray(v, dtype=np.float32) for t, v in vectors.items()})
+        if not merged:
+            return
+        keys = sorted(merged)
+        tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with tmp.open("wb") as out:
+                np.savez(out, model=np.array(self.model), keys=np.array(keys), vectors=np.vstack([merged[k] for k in keys]))
+            os.replace(tmp, self.path)
+        except OSError as exc:
+            log.warning("could not save the vector cache %s (%s); start-up will embed these texts again", self.path, exc)
+            tmp.unlink(missing_ok=True)
 
 
 def pack_vectors(vectors: np.ndarray) -> str:

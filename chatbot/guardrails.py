@@ -298,16 +298,25 @@ PROTOTYPES: dict[str, tuple[str, ...]] = {
 }
 
 
+def example_questions(extra_general: Sequence[str] = ()) -> dict[str, list[str]]:
+    """The example questions per category the guardrail compares a question with; ``extra_general``
+    (the clinic's common questions) count as general."""
+    examples = {cat: list(texts) for cat, texts in PROTOTYPES.items()}
+    examples[GENERAL] += list(extra_general)
+    return examples
+
+
 class Guardrail:
     """Classifies questions. Build once per process: it embeds its example questions."""
 
-    def __init__(self, settings: Settings, embedder, *, extra_general: Sequence[str] = ()) -> None:
+    def __init__(self, settings: Settings, embedder, *, extra_general: Sequence[str] = (), cache=None) -> None:
+        """``cache``: a ``VectorCache`` holding the example questions' vectors (the ingest fills it),
+        so building the guardrail costs no model time."""
         self.settings = settings
         self.embedder = embedder
-        examples = {cat: list(texts) for cat, texts in PROTOTYPES.items()}
-        examples[GENERAL] += list(extra_general)
+        examples = example_questions(extra_general)
         self._labels = np.array([cat for cat, texts in examples.items() for _ in texts])
-        self._matrix = embedder.embed([t for texts in examples.values() for t in texts])
+        self._matrix = embedder.embed_stored([t for texts in examples.values() for t in texts], cache)
 
     def nearest(self, vector: np.ndarray) -> dict[str, float]:
         """Best cosine per category against the example questions."""

@@ -11,14 +11,16 @@ import logging
 import time
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import streamlit as st
 
 from chatbot.answer import Answer
+from chatbot.corpus import CommonQuestion, load_common_questions
 from chatbot.errors import ChatbotError, FeedbackStoreError, InvalidQuestionError
 from chatbot.guardrails import DISCLAIMER
 from chatbot.presentation import escape_markdown
-from pages.common import Exchange, current_settings, feedback_store, get_engine, render_answer
+from pages.common import Exchange, current_settings, engine_ready, feedback_store, get_engine, render_answer, start_engine
 
 log = logging.getLogger(__name__)
 
@@ -29,9 +31,10 @@ SESSION_ID = "chat_session_id"
 # Streamed text is sent to the browser at most this often: smooth to read, few messages.
 # (A comment, not a docstring: Streamlit's "magic" would print a bare string on the page.)
 STREAM_FLUSH_SECONDS = 0.05
+GETTING_READY = "Getting ready: the answer engine is still starting. Your question will be answered in a moment…"
 
 settings = current_settings()
-engine = get_engine(settings)
+start_engine(settings)  # normally already loading since the server started (`chatbot serve`)
 store = feedback_store(settings)
 
 st.session_state.setdefault(EXCHANGES, [])
@@ -136,6 +139,12 @@ def ask(question: str) -> None:
     with st.chat_message("user"):
         st.markdown(escape_markdown(question))
     with st.chat_message("assistant"):
+        if engine_ready(settings):
+            engine = get_engine(settings)
+        else:  # asked in the seconds after a restart: wait for the engine, visibly; the question is kept
+            with st.status(GETTING_READY, expanded=False) as status:
+                engine = get_engine(settings, quiet=True)
+                status.update(label="Ready", state="complete")
         slot = st.empty()
         final: list[Answer] = []
         try:
@@ -164,14 +173,32 @@ def ask(question: str) -> None:
                 render_feedback(ex)
 
 
+@st.cache_data(show_spinner=False, max_entries=8)
+def common_questions(path: str, modified: float) -> list[CommonQuestion]:
+    # Read from the file, not the engine, so the starters show before the engine has loaded.
+    try:
+        return load_common_questions(Path(path))
+    except ChatbotError as exc:
+        log.warning("no starter questions: %s", exc)
+        return []
+
+
 def starter_questions() -> None:
+    path = settings.common_questions_path
+    try:
+        modified = path.stat().st_mtime
+    except OSError:
+        return
+    questions = common_questions(str(path), modified)
+    if not questions:
+        return
     st.markdown("**Popular questions** — or type your own below.")
     picks, topics = [], set()
-    for q in engine.common_questions:  # one per topic first, to show the range
+    for q in questions:  # one per topic first, to show the range
         if q.topic not in topics:
             picks.append(q)
             topics.add(q.topic)
-    picks = (picks + [q for q in engine.common_questions if q not in picks])[: settings.starter_questions]
+    picks = (picks + [q for q in questions if q not in picks])[: settings.starter_questions]
     columns = st.columns(2)
     for i, q in enumerate(picks):
         columns[i % 2].button(escape_markdown(q.question), key=f"starter-{i}", on_click=queue_question, args=(q.question,),

@@ -13,7 +13,6 @@ import hmac
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 
 import streamlit as st
 
@@ -24,6 +23,9 @@ from chatbot.feedback import FeedbackStore
 from chatbot.guardrails import MEDICAL, OUT_OF_SCOPE, URGENT
 from chatbot.presentation import answer_markdown, citation_label, escape_markdown, highlighted_passage, source_anchor
 from chatbot.settings import Settings, load_settings
+from chatbot.warmup import LOADER, engine_key
+
+__all__ = ["engine_key", "get_engine", "start_engine", "engine_ready", "require_staff", "render_answer", "Exchange"]
 
 log = logging.getLogger(__name__)
 
@@ -44,34 +46,44 @@ def current_settings() -> Settings:
         raise  # unreachable: st.stop() ends the run
 
 
-def engine_key(settings: Settings) -> str:
-    """The engine cache key: every setting the engine reads, but not the app-only ones.
+ENGINE_WAIT_SECONDS = 600
+# How long a page waits for the answer engine to finish loading before it gives up with a message
+# (loading takes about 10 s on an idle machine, a minute or more on a very busy one).
 
-    Two sessions (or two tests) with different indexes get different engines; a different
-    feedback database or staff password does not reload the model.
+
+def get_engine(settings: Settings, *, quiet: bool = False) -> Engine:
+    """The shared ``Engine`` for these settings, loaded once per process (``chatbot.warmup.LOADER``).
+
+    While it is still loading the page shows "Getting ready…" (unless ``quiet``: the caller shows
+    its own message) and waits for it. When the index is missing or unreachable the page shows
+    what to do and stops.
     """
-    return repr(settings.replace(feedback_db=Path("-"), staff_password=None, reports_dir=Path("-")))
-
-
-@st.cache_resource(show_spinner="Loading the answer engine (once, about 10 seconds)…", max_entries=4)
-def _load_engine(key: str, _settings: Settings) -> Engine:
-    return Engine(_settings)
-
-
-def get_engine(settings: Settings) -> Engine:
-    """The shared ``Engine`` for these settings, loaded once per process.
-
-    When the index is missing or unreachable the page shows what to do and stops.
-    """
+    engine = LOADER.ready(settings)
+    if engine is not None:
+        return engine
     try:
-        return _load_engine(engine_key(settings), settings)
+        if quiet:
+            return LOADER.wait(settings, timeout=ENGINE_WAIT_SECONDS)
+        with st.spinner("Getting ready: the answer engine is loading (about 10 seconds after the app starts)…"):
+            return LOADER.wait(settings, timeout=ENGINE_WAIT_SECONDS)
     except ChatbotError as exc:
         st.error(f"The chat is not available right now: {escape_markdown(str(exc))}")
+    except TimeoutError:
+        st.error("The answer engine is taking unusually long to start. Please reload this page in a minute.")
     except Exception:
         log.exception("loading the answer engine failed")
         st.error("The chat is not available right now because the answer engine could not start. Please try again later.")
     st.stop()
     raise AssertionError("unreachable")  # st.stop() ends the run
+
+
+def start_engine(settings: Settings) -> None:
+    """Start loading the engine in the background (no-op when it is loading or loaded)."""
+    LOADER.start(settings)
+
+
+def engine_ready(settings: Settings) -> bool:
+    return LOADER.state(settings) == "ready"
 
 
 def feedback_store(settings: Settings) -> FeedbackStore:

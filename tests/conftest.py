@@ -102,12 +102,12 @@ def stop_process(proc: subprocess.Popen, *, timeout: float = 10) -> None:
 
 @contextlib.contextmanager
 def streamlit_app(env: dict[str, str], log: Path, *, timeout: float) -> Iterator[str]:
-    """Run the real app (``streamlit run app.py``) on a free loopback port; yields its URL."""
+    """Run the real app as ``make run`` does (``chatbot serve``, which runs ``streamlit run app.py``
+    after starting the engine's load) on a free loopback port; yields its URL."""
     port = free_port()
     with log.open("wb") as out:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.address", "127.0.0.1",
-             "--server.port", str(port), "--server.headless", "true", "--browser.gatherUsageStats", "false"],
+            [sys.executable, "-m", "chatbot.cli", "serve", "--address", "127.0.0.1", "--port", str(port)],
             cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
         )
     try:

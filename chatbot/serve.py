@@ -1,0 +1,56 @@
+"""``chatbot serve``: the Streamlit app, with the answer engine loading from the moment it starts.
+
+``streamlit run app.py`` only runs the app's code when the first visitor arrives, so the
+first visitor would wait for the model to load. This starts the load in a background
+thread of the server process first (``chatbot.warmup.LOADER``), then hands the process
+to Streamlit; the pages find the engine loading, or loaded, in the same loader.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from chatbot.settings import Settings
+
+APP = Path(__file__).resolve().parents[1] / "app.py"
+
+
+def streamlit_argv(app: Path, *, address: str, port: int, extra: list[str]) -> list[str]:
+    """``streamlit run`` arguments: loopback unless told otherwise, headless, no usage statistics."""
+    return [
+        "streamlit", "run", str(app), "--server.address", address, "--server.port", str(port),
+        "--server.headless", "true", "--browser.gatherUsageStats", "false", *extra,
+    ]
+
+
+def _import_model_code() -> None:
+    """Import torch and sentence-transformers before the server listens.
+
+    Their import holds the interpreter lock for long stretches (native extension start-up),
+    which would stall the first page for as long if it ran beside the server. Done first, the
+    server comes up a few seconds later but serves the chat page at once, and the remaining
+    model load (reading the weights) runs in the background.
+    """
+    import sentence_transformers  # noqa: F401
+    import torch  # noqa: F401
+
+
+def serve(settings: Settings, *, address: str = "127.0.0.1", port: int = 8501, extra: list[str] | None = None) -> int:
+    """Start loading the engine, then run Streamlit in this process until it is stopped."""
+    from streamlit.web import cli as streamlit_cli
+
+    from chatbot.warmup import LOADER
+
+    if not APP.is_file():
+        from chatbot.errors import ChatbotError
+
+        raise ChatbotError(f"the app is missing ({APP}); run `chatbot serve` from a clone of the project")
+    _import_model_code()
+    LOADER.start(settings)
+    sys.argv = streamlit_argv(APP, address=address, port=port, extra=extra or [])
+    try:
+        streamlit_cli.main()
+    except SystemExit as exc:  # click ends the process this way; keep its code
+        return int(exc.code or 0)
+    return 0
