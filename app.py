@@ -1,4 +1,4 @@
-"""Streamlit entry point: the public chat plus the password-protected staff pages.
+"""Streamlit entry point: the public chat plus the staff pages, behind a staff login.
 
 Run with ``make run`` (127.0.0.1:8501). Pages live in ``pages/``; they only call the
 ``chatbot`` package. The staff section lists ``pages/quality.py`` when it exists.
@@ -24,7 +24,7 @@ if (HERE / "pages" / "quality.py").is_file():
 navigation = st.navigation(
     {
         "Chat": [st.Page("pages/chat.py", title="Chat", icon=":material/chat:", default=True)],
-        "Staff (password)": staff_pages,
+        "Staff (log in)": staff_pages,
     }
 )
 navigation.run()

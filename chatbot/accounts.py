@@ -188,7 +188,7 @@ class AccountStore:
 
     def set_password(self, name: str, password: str, *, actor: str = "system") -> None:
         """Give an account a new password; it also lifts a lock on the name. Raises ``UnknownAccountError``."""
-        stored = self._require(name)
+        stored = self.require(name)
         check_password(password, name=stored.name, min_chars=self.settings.staff_password_min_chars)
         hashed = _hasher().hash(password)
 
@@ -218,7 +218,7 @@ class AccountStore:
         self.db.write(delete)
 
     def _set_disabled(self, name: str, disabled: bool, actor: str) -> None:
-        stored = self._require(name)
+        stored = self.require(name)
 
         def update(conn: sqlite3.Connection) -> None:
             conn.execute("UPDATE staff_accounts SET disabled = ? WHERE name = ?", (int(disabled), stored.name))
@@ -254,7 +254,8 @@ class AccountStore:
         """The deprecated shared password, when it is set."""
         return self.settings.staff_password or None
 
-    def _require(self, name: str) -> AccountInfo:
+    def require(self, name: str) -> AccountInfo:
+        """The account called ``name`` (ignoring case); raises ``UnknownAccountError`` saying how to list them."""
         found = self.get(name)
         if found is None:
             hint = (
