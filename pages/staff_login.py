@@ -39,7 +39,7 @@ NOTICE_KEY = "staff_login_notice"
 class StaffSession:
     user: StaffUser
     credential: str
-    """``password_changed_at`` of the account, or a keyed digest of the shared password: a new password ends the session."""
+    """``password_version`` of the account, or a keyed digest of the shared password: a new password ends the session."""
     logged_in_at: datetime
     last_seen: datetime
 
@@ -100,17 +100,13 @@ def _session_problem(session: StaffSession, store: AccountStore, settings: Setti
         return f"The account {user.name!r} no longer exists. Ask a clinic admin for an account."
     if info.disabled:
         return f"The account {user.name!r} has been disabled. Ask a clinic admin if this is a mistake."
-    if session.credential != _account_fingerprint(info.password_changed_at):
+    if session.credential != info.password_version:
         return "Your password was changed. Log in with the new password."
     return None
 
 
 def _legacy_fingerprint(password: str) -> str:
     return hmac.new(password.encode("utf-8"), b"microneedling-staff-session", hashlib.sha256).hexdigest()
-
-
-def _account_fingerprint(changed_at: datetime | None) -> str:
-    return changed_at.isoformat() if changed_at else ""
 
 
 # --- the login page ------------------------------------------------------------------------
@@ -161,7 +157,7 @@ def _log_in(store: AccountStore, settings: Settings, name: str, password: str) -
         credential = _legacy_fingerprint(settings.staff_password or "")
     else:
         info = store.get(user.name)
-        credential = _account_fingerprint(info.password_changed_at if info else None)
+        credential = info.password_version if info else ""
     now = accounts.utc_now()
     st.session_state[SESSION_KEY] = StaffSession(user=user, credential=credential, logged_in_at=now, last_seen=now)
     st.rerun()
@@ -205,7 +201,8 @@ def _stop_with_error(message: str) -> None:
 
 
 def _sentence(text: str) -> str:
-    text = escape_markdown(text.rstrip("."))
+    # Login messages are the app's own words (names are letters, digits and ._-@), with `commands` meant as code.
+    text = text.rstrip(".")
     return text[:1].upper() + text[1:]
 
 

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import os
 import sqlite3
-import subprocess
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from conftest import immutable, make_settings
 
 from chatbot import audit
 from chatbot.accounts import ADMIN, CLINICIAN, EDITOR, ROLES, AccountStore
@@ -28,10 +25,11 @@ from chatbot.errors import (
     WeakPasswordError,
     WrongPasswordError,
 )
-from conftest import make_settings
 
 PASSWORD = "tulip meadow river"
 OTHER = "lantern orchard copper"
+CHEAP_HASH = {"staff_hash_memory_kib": 1024, "staff_hash_passes": 1}
+"""Tests hash with 1 MiB and one pass (a few ms); the test of the stored hash uses the real cost."""
 
 
 class Clock:
@@ -49,7 +47,7 @@ class Clock:
 
 @pytest.fixture
 def settings(tmp_path):
-    return make_settings(tmp_path, feedback_db=tmp_path / "data" / "feedback.sqlite3")
+    return make_settings(tmp_path, feedback_db=tmp_path / "data" / "feedback.sqlite3", **CHEAP_HASH)
 
 
 @pytest.fixture
@@ -71,13 +69,15 @@ def wrong(store: AccountStore, name: str = "anna") -> LoginError:
 # --- hashes and roles --------------------------------------------------------------------------
 
 
-def test_the_password_is_stored_as_an_argon2_hash_and_nowhere_in_clear(store, settings):
+def test_the_password_is_stored_as_an_argon2_hash_and_nowhere_in_clear(tmp_path):
+    settings = make_settings(tmp_path, feedback_db=tmp_path / "data" / "feedback.sqlite3")  # the real cost
+    store = AccountStore(settings)
     store.add("anna", PASSWORD, role=EDITOR)
     store.authenticate("anna", PASSWORD)
     wrong(store)
     with sqlite3.connect(settings.feedback_db) as conn:
         [(hashed,)] = conn.execute("SELECT password_hash FROM staff_accounts").fetchall()
-    assert hashed.startswith("$argon2id$") and PASSWORD not in hashed
+    assert hashed.startswith("$argon2id$v=19$m=65536,t=3,p=4$") and PASSWORD not in hashed
     for path in Path(settings.feedback_db).parent.iterdir():  # the database, its WAL and shared-memory files
         data = path.read_bytes()
         assert PASSWORD.encode() not in data and b"not the password" not in data
@@ -241,6 +241,16 @@ def test_a_new_password_replaces_the_old_one_and_lifts_the_lock(store):
         store.authenticate("anna", PASSWORD)
 
 
+def test_a_stronger_hash_setting_rehashes_the_password_at_the_next_login(store, settings):
+    store.add("anna", PASSWORD, role=EDITOR)
+    stronger = AccountStore(settings.replace(staff_hash_memory_kib=2048, staff_hash_passes=2))
+    assert stronger.authenticate("anna", PASSWORD).name == "anna", "the old hash still logs in"
+    with sqlite3.connect(settings.feedback_db) as conn:
+        [(hashed,)] = conn.execute("SELECT password_hash FROM staff_accounts").fetchall()
+    assert "$m=2048,t=2,p=4$" in hashed
+    assert store.authenticate("anna", PASSWORD).name == "anna"
+
+
 def test_changing_an_account_that_does_not_exist_says_how_to_list_them(store):
     for change in (lambda: store.disable("nobody"), lambda: store.set_password("nobody", OTHER)):
         with pytest.raises(UnknownAccountError, match="chatbot staff list"):
@@ -312,29 +322,6 @@ def test_the_audit_log_can_be_read_by_actor_and_action(settings):
 # --- a bad database --------------------------------------------------------------------------------------
 
 
-@contextmanager
-def immutable(path: Path) -> Iterator[None]:
-    """Make ``path`` unwritable: the immutable flag for root (who ignores permissions), else chmod."""
-    as_root = os.geteuid() == 0
-    if as_root:
-        subprocess.run(["chattr", "+i", str(path)], check=False, capture_output=True)
-    else:
-        path.chmod(0o444)
-    try:
-        try:
-            with path.open("ab"):
-                pass
-        except OSError:
-            yield
-            return
-        pytest.skip("this machine cannot make a file read-only (root without chattr)")
-    finally:
-        if as_root:
-            subprocess.run(["chattr", "-i", str(path)], check=False, capture_output=True)
-        else:
-            path.chmod(0o644)
-
-
 def test_a_read_only_database_says_so_and_keeps_every_account(store, settings):
     store.add("anna", PASSWORD, role=EDITOR)
     with immutable(Path(settings.feedback_db)):
@@ -348,7 +335,7 @@ def test_a_read_only_database_says_so_and_keeps_every_account(store, settings):
 
 
 def test_a_database_locked_by_another_program_says_try_again_and_loses_nothing(tmp_path):
-    settings = make_settings(tmp_path, feedback_busy_timeout_seconds=0.1, feedback_write_attempts=2)
+    settings = make_settings(tmp_path, feedback_busy_timeout_seconds=0.1, feedback_write_attempts=2, **CHEAP_HASH)
     store = AccountStore(settings)
     store.add("anna", PASSWORD, role=EDITOR)
     holder = sqlite3.connect(settings.feedback_db, isolation_level=None)
@@ -364,7 +351,7 @@ def test_a_database_locked_by_another_program_says_try_again_and_loses_nothing(t
 
 
 def test_a_file_that_is_not_a_database_is_named_in_the_message(tmp_path):
-    settings = make_settings(tmp_path)
+    settings = make_settings(tmp_path, **CHEAP_HASH)
     Path(settings.feedback_db).write_text("these are my notes, not a database\n" * 200)
     with pytest.raises(AccountStoreError, match="is not a database"):
         AccountStore(settings).add("anna", PASSWORD, role=EDITOR)
