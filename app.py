@@ -20,6 +20,7 @@ staff_pages = [
 ]
 if (HERE / "pages" / "quality.py").is_file():
     staff_pages.append(st.Page("pages/quality.py", title="Quality", icon=":material/monitoring:", url_path="quality"))
+staff_pages.append(st.Page("pages/accounts.py", title="Accounts", icon=":material/manage_accounts:", url_path="accounts"))
 
 navigation = st.navigation(
     {

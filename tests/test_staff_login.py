@@ -180,3 +180,67 @@ def test_a_read_only_database_gives_a_clear_message_instead_of_a_login(anna, env
     assert not shown(at) and "not available right now" in message and "read-only" in message and "CHATBOT_FEEDBACK_DB" in message
     log_in(at, "anna", PASSWORD)
     assert shown(at), "nothing was lost: the account still logs in once the file is writable"
+
+
+# --- the accounts page ------------------------------------------------------------------------------
+
+ACCOUNTS_PAGE = Path(__file__).resolve().parents[1] / "pages" / "accounts.py"
+
+
+def open_accounts(name: str, password: str = PASSWORD) -> AppTest:
+    at = AppTest.from_file(str(ACCOUNTS_PAGE), default_timeout=60).run()
+    return log_in(at, name, password)
+
+
+def plain(markdown: str) -> str:
+    return markdown.replace("\\", "")
+
+
+def press(at: AppTest, label: str) -> AppTest:
+    next(b for b in at.button if b.label == label).click().run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_an_admin_adds_and_disables_accounts_and_every_change_is_audited(env, anna):
+    anna.add("boss", PASSWORD, role="admin")
+    at = open_accounts("boss")
+    table = at.dataframe[0].value
+    assert list(table["name"]) == ["anna", "boss"] and list(table["status"]) == ["active", "active"]
+    at.text_input(key="acct_add_name").input("dr.lee")
+    at.selectbox(key="acct_add_role").select(CLINICIAN)
+    at.text_input(key="acct_add_password").input("lantern orchard copper")
+    at.text_input(key="acct_add_again").input("lantern orchard copper")
+    press(at, "Add account")
+    assert "Added clinician account 'dr.lee'" in plain(at.success[0].value)
+    assert "dr.lee" in list(at.dataframe[0].value["name"]), "the table shows the new account at once"
+    assert AccountStore(env).authenticate("dr.lee", "lantern orchard copper").can_approve
+    at.selectbox(key="acct_change_name").select("anna")
+    press(at, "Disable")
+    assert "'anna' is disabled" in plain(at.success[0].value)
+    assert AccountStore(env).get("anna").disabled
+    entries = AuditLog(env).recent(action="account.*")
+    assert [(e.actor, e.action, e.subject) for e in entries[:2]] == [("boss", "account.disable", "anna"), ("boss", "account.add", "dr.lee")]
+
+
+def test_a_mistake_on_the_accounts_page_is_a_message_and_changes_nothing(env, anna):
+    anna.add("boss", PASSWORD, role="admin")
+    at = open_accounts("boss")
+    at.text_input(key="acct_add_name").input("anna")
+    at.text_input(key="acct_add_password").input("lantern orchard copper")
+    at.text_input(key="acct_add_again").input("lantern orchard copper")
+    press(at, "Add account")
+    assert "already exists" in at.error[0].value
+    at.selectbox(key="acct_change_name").select("boss")
+    press(at, "Disable")
+    assert "cannot disable the account you are logged in with" in at.error[0].value
+    assert [(a.name, a.disabled) for a in AccountStore(env).list()] == [("anna", False), ("boss", False)]
+
+
+def test_an_editor_sees_only_their_own_audit_entries_and_no_accounts(env, anna):
+    anna.add("boss", PASSWORD, role="admin")
+    AccountStore(env).authenticate("boss", PASSWORD)
+    at = open_accounts("anna")
+    assert "Only admins manage accounts" in at.info[0].value and not at.tabs
+    [log] = [d.value for d in at.dataframe]
+    assert set(log["who"]) == {"anna"} and "login" in set(log["action"])
