@@ -305,7 +305,8 @@ class AccountStore:
             ok, user = False, None
 
         if not ok:
-            self._fail(key, reason="wrong_password" if account is not None or key == LEGACY_ADMIN else "unknown_name")
+            known = account is not None or (key == LEGACY_ADMIN and self.legacy_password is not None)
+            self._fail(key, reason="wrong_password" if known else "unknown_name")
         assert user is not None
         if account is not None and account["disabled"]:
             self._record(key, outcome="disabled", detail={})

@@ -213,7 +213,8 @@ class Settings:
     staff_hash_memory_kib: int = 65536
     staff_hash_passes: int = 3
     """argon2id cost of a password hash: RFC 9106's second recommended setting (64 MiB, 3 passes),
-    about 0.1-0.3 s per login on this 2-core machine. Each hash records its own cost, so raising
+    measured 0.25 s per login on this 2-core machine when idle, 0.6-0.9 s with it fully loaded
+    (load average 7). Each hash records its own cost, so raising
     these later re-hashes a password at its next login and never locks anyone out."""
     staff_password_min_chars: int = 10
     """Shortest password an account accepts. NIST SP 800-63B asks for at least 8; with argon2
