@@ -12,6 +12,7 @@ failed is forgotten, so the next request tries again (for example after the inde
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 import time
@@ -34,9 +35,10 @@ def engine_key(settings: Settings) -> str:
     """The engine cache key: every setting the engine reads, but not the app-only ones.
 
     Two sessions (or two tests) with different indexes get different engines; a different
-    feedback database or staff password does not reload the model.
+    feedback database or staff setting (password, lockout, idle time) does not reload the model.
     """
-    return repr(settings.replace(feedback_db=Path("-"), staff_password=None, reports_dir=Path("-")))
+    staff = {f.name: f.default for f in dataclasses.fields(settings) if f.name.startswith("staff_")}
+    return repr(settings.replace(feedback_db=Path("-"), reports_dir=Path("-"), **staff))
 
 
 def _default_factory(settings: Settings):
