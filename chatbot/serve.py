@@ -24,18 +24,6 @@ def streamlit_argv(app: Path, *, address: str, port: int, extra: list[str]) -> l
     ]
 
 
-def _import_model_code() -> None:
-    """Import torch and sentence-transformers before the server listens.
-
-    Their import holds the interpreter lock for long stretches (native extension start-up),
-    which would stall the first page for as long if it ran beside the server. Done first, the
-    server comes up a few seconds later but serves the chat page at once, and the remaining
-    model load (reading the weights) runs in the background.
-    """
-    import sentence_transformers  # noqa: F401
-    import torch  # noqa: F401
-
-
 def serve(settings: Settings, *, address: str = "127.0.0.1", port: int = 8501, extra: list[str] | None = None) -> int:
     """Start loading the engine, then run Streamlit in this process until it is stopped."""
     from streamlit.web import cli as streamlit_cli
@@ -46,7 +34,6 @@ def serve(settings: Settings, *, address: str = "127.0.0.1", port: int = 8501, e
         from chatbot.errors import ChatbotError
 
         raise ChatbotError(f"the app is missing ({APP}); run `chatbot serve` from a clone of the project")
-    _import_model_code()
     LOADER.start(settings)
     sys.argv = streamlit_argv(APP, address=address, port=port, extra=extra or [])
     try:
