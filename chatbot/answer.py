@@ -180,7 +180,7 @@ def usable_sentence(sentence: str) -> bool:
 
 def select_sentences(
     query: str, vector: np.ndarray, passages: Sequence[ScoredPassage], scoring: Scoring, settings: Settings, *,
-    max_sentences: int | None = None, every: Sequence[_Candidate] | None = None,
+    max_sentences: int | None = None, context_sentences: int | None = None, every: Sequence[_Candidate] | None = None,
 ) -> list[_Candidate]:
     """Choose what to quote: the passage that matches best as a whole, then the best of the others.
 
@@ -194,7 +194,9 @@ def select_sentences(
     sentences in reading order; the remaining room goes to the most relevant sentences
     of the next passages by fused score (at most ``sentences_per_passage`` each). Sentences below
     ``sentence_min_relevance`` or repeating a chosen one are skipped, and every sentence quoted reads on its
-    own (``quote_reference_strategy``). ``every`` are the passages' quotable sentences when already computed.
+    own (``quote_reference_strategy``); up to ``context_sentences`` (default ``answer_context_sentences``)
+    sentences quoted only as context come on top of ``max_sentences``. ``every`` are the passages' quotable
+    sentences when already computed.
     """
     max_sentences = max_sentences or settings.answer_max_sentences
     every = _candidates(query, vector, passages, scoring) if every is None else every
@@ -217,7 +219,8 @@ def select_sentences(
     if lead is not None:
         order = [lead, *(p for p in order if p != lead)]
     picked: list[_Candidate] = []
-    own_left, context_left = max_sentences, settings.answer_context_sentences
+    own_left = max_sentences
+    context_left = settings.answer_context_sentences if context_sentences is None else context_sentences
     for rank, p in enumerate(order):
         limit = settings.lead_sentences if rank == 0 else settings.sentences_per_passage
         best_first = sorted(by_passage[p], key=lambda c: -c.score)
@@ -358,9 +361,10 @@ def extractive_answer(
     if verdict.category == OUT_OF_SCOPE or not passages:
         return [], [], ()
     limit = 2 if verdict.category == URGENT else settings.answer_max_sentences
+    context = 0 if verdict.category == URGENT else settings.answer_context_sentences  # urgent answers stay short
     every = _candidates(query, vector, passages, scoring)
     quotable = {(c.passage, c.index): c for c in every}
-    picked = select_sentences(query, vector, passages, scoring, settings, max_sentences=limit, every=every)
+    picked = select_sentences(query, vector, passages, scoring, settings, max_sentences=limit, context_sentences=context, every=every)
     if verdict.category == GENERAL and not picked:
         return [], [], ()
     relevant = [c for c in every if c.similarity >= settings.sentence_min_relevance]
@@ -371,12 +375,12 @@ def extractive_answer(
         found = condition_sentence(query, every, scoring, min_idf=settings.condition_word_idf)
         mention, named = found if found else (None, set())
         if mention is not None and not any(named <= content_words(c.text) for c in picked):
-            keep.extend(_insert(picked, mention, quotable, limit=limit, keep=keep, settings=settings))
+            keep.extend(_insert(picked, mention, quotable, limit=limit, context=context, keep=keep, settings=settings))
     clash = find_disagreement(picked, relevant, passages, settings)
     # The other side is quoted too, making room without dropping the contradicted sentence.
     if (
         clash is not None and all(c is not clash[1] for c in picked)
-        and not _insert(picked, clash[1], quotable, limit=limit, keep=[*keep, clash[0]], settings=settings)
+        and not _insert(picked, clash[1], quotable, limit=limit, context=context, keep=[*keep, clash[0]], settings=settings)
     ):
         clash = None
     sentences, citations = cite(picked, passages)
@@ -389,17 +393,17 @@ def extractive_answer(
 
 
 def _insert(
-    picked: list[_Candidate], cand: _Candidate, quotable: dict[tuple[int, int], _Candidate], *, limit: int,
+    picked: list[_Candidate], cand: _Candidate, quotable: dict[tuple[int, int], _Candidate], *, limit: int, context: int,
     keep: Sequence[_Candidate], settings: Settings,
 ) -> list[_Candidate]:
     """Add ``cand`` to ``picked`` (in place, kept in passage order) so that it reads on its own,
-    making room (``limit`` sentences besides context) by removing the least relevant sentences
+    making room (``limit`` sentences besides up to ``context`` context sentences) by removing the least relevant sentences
     other than ``keep`` and those another quoted sentence refers back to. Returns what was added;
     empty when it cannot be quoted."""
     group = standalone_group(cand, picked, quotable, settings.quote_reference_strategy)
     if group is None:
         return []
-    while _length([*picked, *group], settings) > limit:
+    while _length([*picked, *group], context) > limit:
         after = [*picked, *group]
         removable = [c for c in picked if all(c is not k for k in keep) and not _is_context(c, after)]
         if not removable:
@@ -414,10 +418,9 @@ def _is_context(sentence: _Candidate, quoted: Sequence[_Candidate]) -> bool:
     return any(n.refers_back and (n.passage, n.index) == (sentence.passage, sentence.index + 1) for n in quoted)
 
 
-def _length(quoted: Sequence[_Candidate], settings: Settings) -> int:
-    """How many sentences an answer counts: those quoted only as context, up to
-    ``answer_context_sentences``, do not."""
-    return len(quoted) - min(settings.answer_context_sentences, sum(_is_context(c, quoted) for c in quoted))
+def _length(quoted: Sequence[_Candidate], context: int) -> int:
+    """How many sentences an answer counts: those quoted only as context, up to ``context``, do not."""
+    return len(quoted) - min(context, sum(_is_context(c, quoted) for c in quoted))
 
 
 def same_text(a: str, b: str) -> bool:
