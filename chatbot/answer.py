@@ -4,7 +4,9 @@ The extractive answerer quotes the sentences of the retrieved passages that
 answer the question best, each followed by ``[n]``, where ``n`` numbers the
 source passage. Quoting means it can never state something its sources don't
 say; it picks 2-5 sentences, never two that say the same thing, and drops page
-leftovers such as "Visit our homepage".
+leftovers such as "Visit our homepage". A sentence that refers back ("They can
+provide guidance...") is quoted after the sentence it refers to, or not at all
+(``chatbot/quoting.py``).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from chatbot.guardrails import DISCLAIMER, GENERAL, MEDICAL, OUT_OF_SCOPE, URGENT, GuardrailVerdict
+from chatbot.quoting import is_care_passage, opens_with_reference, standalone_group
 from chatbot.retrieval import ScoredPassage
 from chatbot.settings import Settings
 from chatbot.text import content_words, is_complete_sentence, normalize
@@ -122,14 +125,19 @@ class Answer:
         return data
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class _Candidate:
+    """A quotable sentence: ``passage`` is its passage's position in the ranking, ``index`` its
+    position in the passage. Compared by identity: each answer builds its candidates once."""
+
     passage: int
     index: int
     text: str
     vector: np.ndarray
     score: float
     similarity: float
+    refers_back: bool = False
+    """It opens with a reference to what comes before it ("They...", "Additionally, ...")."""
 
 
 @dataclass(frozen=True)
@@ -152,7 +160,9 @@ def _candidates(query: str, vector: np.ndarray, passages: Sequence[ScoredPassage
             shared = query_words & content_words(sentence)
             overlap = sum(scoring.idf(w) for w in shared) / query_weight if query_weight else 0.0
             score = float(sims[i]) + LEXICAL_WEIGHT * overlap
-            out.append(_Candidate(p_rank, i, sentence, passage.chunk.sentence_vectors[i], score, float(sims[i])))
+            out.append(
+                _Candidate(p_rank, i, sentence, passage.chunk.sentence_vectors[i], score, float(sims[i]), opens_with_reference(sentence))
+            )
     return out
 
 
@@ -169,7 +179,8 @@ def usable_sentence(sentence: str) -> bool:
 
 
 def select_sentences(
-    query: str, vector: np.ndarray, passages: Sequence[ScoredPassage], scoring: Scoring, settings: Settings, *, max_sentences: int | None = None
+    query: str, vector: np.ndarray, passages: Sequence[ScoredPassage], scoring: Scoring, settings: Settings, *,
+    max_sentences: int | None = None, context_sentences: int | None = None, every: Sequence[_Candidate] | None = None,
 ) -> list[_Candidate]:
     """Choose what to quote: the passage that matches best as a whole, then the best of the others.
 
@@ -182,10 +193,15 @@ def select_sentences(
     those that share a keyword with it), is quoted first, up to ``lead_sentences`` of its most relevant
     sentences in reading order; the remaining room goes to the most relevant sentences
     of the next passages by fused score (at most ``sentences_per_passage`` each). Sentences below
-    ``sentence_min_relevance`` or repeating a chosen one are skipped.
+    ``sentence_min_relevance`` or repeating a chosen one are skipped, and every sentence quoted reads on its
+    own (``quote_reference_strategy``); up to ``context_sentences`` (default ``answer_context_sentences``)
+    sentences quoted only as context come on top of ``max_sentences``. ``every`` are the passages' quotable
+    sentences when already computed.
     """
     max_sentences = max_sentences or settings.answer_max_sentences
-    candidates = [c for c in _candidates(query, vector, passages, scoring) if c.similarity >= settings.sentence_min_relevance]
+    every = _candidates(query, vector, passages, scoring) if every is None else every
+    quotable = {(c.passage, c.index): c for c in every}
+    candidates = [c for c in every if c.similarity >= settings.sentence_min_relevance]
     by_passage: dict[int, list[_Candidate]] = {}
     for cand in candidates:
         by_passage.setdefault(cand.passage, []).append(cand)
@@ -203,19 +219,63 @@ def select_sentences(
     if lead is not None:
         order = [lead, *(p for p in order if p != lead)]
     picked: list[_Candidate] = []
+    own_left = max_sentences
+    context_left = settings.answer_context_sentences if context_sentences is None else context_sentences
     for rank, p in enumerate(order):
         limit = settings.lead_sentences if rank == 0 else settings.sentences_per_passage
         best_first = sorted(by_passage[p], key=lambda c: -c.score)
-        chosen: list[_Candidate] = []
-        for cand in best_first:
-            if len(chosen) >= limit or len(picked) + len(chosen) >= max_sentences:
-                break
-            if not any(_same_fact(cand, other, settings) for other in picked + chosen):
-                chosen.append(cand)
+        chosen, context = _choose(best_first, picked, quotable, room=min(limit, own_left), context_room=context_left, settings=settings)
         picked.extend(sorted(chosen, key=lambda c: c.index))
-        if len(picked) >= max_sentences:
+        own_left -= len(chosen) - context
+        context_left -= context
+        if own_left <= 0:
             break
     return picked
+
+
+def _choose(
+    best_first: Sequence[_Candidate], picked: Sequence[_Candidate], quotable: dict[tuple[int, int], _Candidate], *,
+    room: int, context_room: int, settings: Settings,
+) -> tuple[list[_Candidate], int]:
+    """Up to ``room`` sentences of one passage, most relevant first, none repeating a sentence of
+    ``picked``, each quoted so that it reads on its own: alone, after the sentences before it, or
+    not at all (``quote_reference_strategy``).
+
+    Sentences quoted only so that the next one reads are context: up to ``context_room`` of them
+    do not count towards ``room``, the others do. A sentence left out because the sentence before
+    it was not quoted is quoted when that sentence is chosen later. Returns the chosen sentences
+    and how many of them were counted as context.
+    """
+    chosen: list[_Candidate] = []
+    own = context = 0
+
+    def cost(group: list[_Candidate]) -> tuple[int, int]:
+        """(own, context) sentences that quoting ``group`` takes."""
+        as_context = min(len(group) - 1, context_room - context)
+        return len(group) - as_context, as_context
+
+    def group_of(cand: _Candidate) -> list[_Candidate] | None:
+        group = standalone_group(cand, chosen, quotable, settings.quote_reference_strategy)
+        if group is None or own + cost(group)[0] > room:
+            return None
+        if any(_same_fact(g, other, settings) for g in group for other in [*picked, *chosen]):
+            return None
+        return group
+
+    waiting = list(best_first)
+    changed = True
+    while changed and own < room:
+        changed = False
+        for cand in waiting:
+            group = group_of(cand)
+            if group is not None:
+                spent_own, spent_context = cost(group)
+                own, context = own + spent_own, context + spent_context
+                chosen.extend(group)
+                waiting = [c for c in waiting if all(c is not g for g in group)]
+                changed = True
+                break  # the best sentences first again: one of them may follow this group now
+    return chosen, context
 
 
 def _same_fact(a: _Candidate, b: _Candidate, settings: Settings) -> bool:
@@ -291,16 +351,22 @@ def extractive_answer(
 
     Returns the cited sentences, their sources and notes for the reader. Out-of-scope
     questions get no quotes at all; urgent ones at most two, after the advice to seek
-    care. When a quoted sentence contradicts another article's passage, both are
-    quoted and a note says the articles differ.
+    care, and only from passages about warning signs, infection or aftercare
+    (``chatbot.quoting.is_care_passage``). When a quoted sentence contradicts another
+    article's passage, both are quoted and a note says the articles differ.
     """
+    if verdict.category == URGENT:
+        # Someone who needs care now is not helped by preparation tips or the benefits of microneedling.
+        passages = [p for p in passages if is_care_passage(p.chunk)]
     if verdict.category == OUT_OF_SCOPE or not passages:
         return [], [], ()
     limit = 2 if verdict.category == URGENT else settings.answer_max_sentences
-    picked = select_sentences(query, vector, passages, scoring, settings, max_sentences=limit)
+    context = 0 if verdict.category == URGENT else settings.answer_context_sentences  # urgent answers stay short
+    every = _candidates(query, vector, passages, scoring)
+    quotable = {(c.passage, c.index): c for c in every}
+    picked = select_sentences(query, vector, passages, scoring, settings, max_sentences=limit, context_sentences=context, every=every)
     if verdict.category == GENERAL and not picked:
         return [], [], ()
-    every = _candidates(query, vector, passages, scoring)
     relevant = [c for c in every if c.similarity >= settings.sentence_min_relevance]
     keep: list[_Candidate] = []
     if verdict.category == MEDICAL:
@@ -309,23 +375,52 @@ def extractive_answer(
         found = condition_sentence(query, every, scoring, min_idf=settings.condition_word_idf)
         mention, named = found if found else (None, set())
         if mention is not None and not any(named <= content_words(c.text) for c in picked):
-            if len(picked) >= limit:
-                picked.remove(min(picked, key=lambda c: c.score))
-            picked = sorted([*picked, mention], key=lambda c: (c.passage, c.index))
-            keep.append(mention)
+            keep.extend(_insert(picked, mention, quotable, limit=limit, context=context, keep=keep, settings=settings))
     clash = find_disagreement(picked, relevant, passages, settings)
-    if clash is None:
-        sentences, citations = cite(picked, passages)
-        return sentences, citations, ()
-    quoted, other = clash
-    if other not in picked:
-        if len(picked) >= limit:  # make room: drop the weakest sentence other than the contradicted one
-            picked.remove(min((c for c in picked if c is not quoted and c not in keep), key=lambda c: c.score))
-        picked = sorted([*picked, other], key=lambda c: (c.passage, c.index))
+    # The other side is quoted too, making room without dropping the contradicted sentence.
+    if (
+        clash is not None and all(c is not clash[1] for c in picked)
+        and not _insert(picked, clash[1], quotable, limit=limit, context=context, keep=[*keep, clash[0]], settings=settings)
+    ):
+        clash = None
     sentences, citations = cite(picked, passages)
+    if clash is None:
+        return sentences, citations, ()
     n_of = {s.text: s.citation for s in sentences}
+    quoted, other = clash
     note = f"Our articles don't agree on this point: compare [{n_of[quoted.text]}] and [{n_of[other.text]}], and ask a dermatologist if it matters for you."
     return sentences, citations, (note,)
+
+
+def _insert(
+    picked: list[_Candidate], cand: _Candidate, quotable: dict[tuple[int, int], _Candidate], *, limit: int, context: int,
+    keep: Sequence[_Candidate], settings: Settings,
+) -> list[_Candidate]:
+    """Add ``cand`` to ``picked`` (in place, kept in passage order) so that it reads on its own,
+    making room (``limit`` sentences besides up to ``context`` context sentences) by removing the least relevant sentences
+    other than ``keep`` and those another quoted sentence refers back to. Returns what was added;
+    empty when it cannot be quoted."""
+    group = standalone_group(cand, picked, quotable, settings.quote_reference_strategy)
+    if group is None:
+        return []
+    while _length([*picked, *group], context) > limit:
+        after = [*picked, *group]
+        removable = [c for c in picked if all(c is not k for k in keep) and not _is_context(c, after)]
+        if not removable:
+            return []
+        picked.remove(min(removable, key=lambda c: c.score))
+    picked[:] = sorted([*picked, *group], key=lambda c: (c.passage, c.index))
+    return group
+
+
+def _is_context(sentence: _Candidate, quoted: Sequence[_Candidate]) -> bool:
+    """Whether a quoted sentence right after ``sentence`` in its passage refers back to it."""
+    return any(n.refers_back and (n.passage, n.index) == (sentence.passage, sentence.index + 1) for n in quoted)
+
+
+def _length(quoted: Sequence[_Candidate], context: int) -> int:
+    """How many sentences an answer counts: those quoted only as context, up to ``context``, do not."""
+    return len(quoted) - min(context, sum(_is_context(c, quoted) for c in quoted))
 
 
 def same_text(a: str, b: str) -> bool:

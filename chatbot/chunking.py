@@ -16,7 +16,8 @@ import numpy as np
 from langchain_text_splitters import RecursiveCharacterTextSplitter
 
 from chatbot.corpus import CleanArticle
-from chatbot.text import content_words, split_sentences
+from chatbot.quoting import opens_with_reference
+from chatbot.text import content_words, is_complete_sentence, split_sentences
 
 INTRO_SECTION = "Introduction"
 """Section name for the text before an article's first heading."""
@@ -84,6 +85,8 @@ def chunk_article(clean: CleanArticle, *, max_chars: int = 700, min_chars: int =
 
 def _pack(paragraphs: Sequence[tuple[int, list[str]]], *, max_chars: int, min_chars: int) -> Iterable[tuple[int, list[str]]]:
     current: list[str] = []
+    before: list[str] = []
+    """The section's sentences so far."""
     start_line = 0
     for line, sentences in paragraphs:
         for sentence in sentences:
@@ -92,12 +95,40 @@ def _pack(paragraphs: Sequence[tuple[int, list[str]]], *, max_chars: int, min_ch
                 current = []
             if not current:
                 start_line = line
+                current = _context(sentence, before, max_chars=max_chars)
             current.append(sentence)
+            before.append(sentence)
         if current and len(" ".join(current)) >= min_chars:
             yield start_line, current
             current = []
     if current:
         yield start_line, current
+
+
+CONTEXT_SENTENCES = 2
+"""Most sentences a passage repeats from the one before it so that its first sentence can be read."""
+
+
+def _context(first: str, before: Sequence[str], *, max_chars: int) -> list[str]:
+    """The sentences of the section before ``first`` that a passage starting with ``first`` repeats.
+
+    A passage should not open with a sentence that refers back ("Additionally, microneedling is
+    highly effective...", "Another important safety consideration is..."): quoted from there, it
+    would refer to nothing. Such a passage starts with the sentences before it, back to one that
+    reads on its own (at most ``CONTEXT_SENTENCES``, within ``max_chars``), so the answerer can quote
+    them together; the passage's ``line`` stays where its new text starts. Empty when ``first``
+    reads on its own or no such sentences fit.
+    """
+    context: list[str] = []
+    if first.rstrip().endswith("?") or not is_complete_sentence(first):
+        return context  # never quoted, so nothing needs its context
+    current = first
+    while opens_with_reference(current) and len(context) < CONTEXT_SENTENCES and len(context) < len(before):
+        current = before[-1 - len(context)]
+        context.insert(0, current)
+    if not context or opens_with_reference(context[0]) or len(" ".join([*context, first])) > max_chars:
+        return []
+    return context
 
 
 def word_overlap(a: str, b: str) -> float:

@@ -347,3 +347,20 @@ def test_the_previous_report_of_the_same_split_is_preferred(tmp_path):
     assert latest_report(tmp_path, split="test")["folder"] == "eval-20250102-000000"
     assert latest_report(tmp_path, split="dev")["folder"] == "eval-20250101-000000"
     assert latest_report(tmp_path, split="custom")["folder"] == "eval-20250103-000000"  # none of that split: the newest
+
+
+def test_the_gate_has_a_fact_recall_floor_per_split_and_a_maximum_of_dangling_references():
+    from chatbot.evaluation.gate import FACT_RECALL_FLOOR, check_gate
+
+    summary = {"answers": {"fact_recall": 0.7, "fact_recall_by_split": {"test": FACT_RECALL_FLOOR["test"] - 0.01},
+                           "dangling_references": 1}}
+    checks = {c.metric: c for c in check_gate(summary)}
+    metrics = list(checks)
+    # The floor sits right after the 0.80 target, and only for the splits the summary has.
+    assert metrics[metrics.index("answers.fact_recall") + 1] == "answers.fact_recall_by_split.test"
+    assert "answers.fact_recall_by_split.dev" not in checks
+    assert not checks["answers.fact_recall_by_split.test"].passed
+    assert not checks["answers.dangling_references"].passed and "maximum 0" in checks["answers.dangling_references"].describe()
+    summary["answers"].update(fact_recall_by_split={"test": FACT_RECALL_FLOOR["test"]}, dangling_references=0)
+    checks = {c.metric: c for c in check_gate(summary)}
+    assert checks["answers.fact_recall_by_split.test"].passed and checks["answers.dangling_references"].passed

@@ -7,7 +7,7 @@ The stages, one module each:
                key facts, citation support, guardrail category and latency
     metrics    the pure metric functions (hit@k, MRR, nDCG, percentiles, confusion matrix)
     summary    per-question results -> the summary numbers; why a question fails
-    gate       QUALITY_GATE: the minimum scores, written in one place
+    gate       QUALITY_GATE (minimum scores), FACT_RECALL_FLOOR, QUALITY_GATE_MAXIMUM: written in one place
     report     build / compare with the previous run / write reports/eval-<timestamp>/
     markdown   report.md;  charts: the PNG charts
 

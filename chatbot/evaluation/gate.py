@@ -14,7 +14,7 @@ from typing import Any
 QUALITY_GATE: dict[str, float] = {
     # A client's question finds an article that answers it among the first three passages.
     "retrieval.hybrid.hit@3": 0.90,
-    # Answers contain the key facts the content team expects (share of all labelled facts).
+    # Answers contain the key facts the content team expects (share of all labelled facts). The target.
     "answers.fact_recall": 0.80,
     # The guardrail puts questions in the right category (urgent, medical, out of scope, general).
     "guardrail.accuracy": 0.95,
@@ -23,6 +23,21 @@ QUALITY_GATE: dict[str, float] = {
     # A cited sentence is what its source says (share of all cited sentences).
     "answers.citation_support": 0.95,
 }
+"""Minimum scores."""
+
+FACT_RECALL_FLOOR: dict[str, float] = {"dev": 0.753, "test": 0.727}
+"""No-regression floor for key-fact recall on each split, next to the 0.80 target above.
+
+The target is not met yet, so on its own the gate would let fact recall slide further without
+anyone noticing (the target check fails either way). The floor is the recall measured when quoted
+answers were made to stand on their own: dev 0.753 (168 of 223 facts; main before that change
+0.749, 167), test 0.727 (40 of 55; before 0.691, 38). Raise it whenever the engine improves."""
+
+QUALITY_GATE_MAXIMUM: dict[str, float] = {
+    # No quoted sentence refers to something the answer does not quote ("Additionally, they can...").
+    "answers.dangling_references": 0,
+}
+"""Maximum counts."""
 
 HYBRID_AT_LEAST_BASELINES = ("hit@3", "mrr@10")
 """Hybrid retrieval must do at least as well as BM25-only and dense-only on these, or fusing them
@@ -35,14 +50,19 @@ class GateCheck:
     threshold: float
     value: float | None
     """None when the metric could not be measured (which fails the check)."""
+    maximum: bool = False
+    """The threshold is an upper bound (a count of problems) rather than a minimum score."""
 
     @property
     def passed(self) -> bool:
-        return self.value is not None and self.value >= self.threshold
+        if self.value is None:
+            return False
+        return self.value <= self.threshold if self.maximum else self.value >= self.threshold
 
     def describe(self) -> str:
         value = "not measured" if self.value is None else f"{self.value:.3f}"
-        return f"{'PASS' if self.passed else 'FAIL'} {self.metric} = {value} (minimum {self.threshold:.3f})"
+        bound = "maximum" if self.maximum else "minimum"
+        return f"{'PASS' if self.passed else 'FAIL'} {self.metric} = {value} ({bound} {self.threshold:.3f})"
 
 
 def lookup(summary: Mapping[str, Any], dotted: str) -> float | None:
@@ -55,10 +75,22 @@ def lookup(summary: Mapping[str, Any], dotted: str) -> float | None:
     return float(value) if isinstance(value, (int, float)) else None
 
 
-def check_gate(summary: Mapping[str, Any], gate: Mapping[str, float] = QUALITY_GATE) -> list[GateCheck]:
-    """Every check of ``gate`` against a report summary, in the gate's order, then hybrid
-    against each baseline that was run (its threshold is the baseline's score)."""
-    checks = [GateCheck(metric, threshold, lookup(summary, metric)) for metric, threshold in gate.items()]
+def check_gate(
+    summary: Mapping[str, Any], gate: Mapping[str, float] = QUALITY_GATE, *,
+    floors: Mapping[str, float] = FACT_RECALL_FLOOR, maximum: Mapping[str, float] = QUALITY_GATE_MAXIMUM,
+) -> list[GateCheck]:
+    """Every check of ``gate`` against a report summary, in the gate's order, with the fact-recall
+    floor of each split the summary has right after the fact-recall target; then the ``maximum``
+    checks; then hybrid against each baseline that was run (its threshold is the baseline's score)."""
+    checks = []
+    for metric, threshold in gate.items():
+        checks.append(GateCheck(metric, threshold, lookup(summary, metric)))
+        if metric == "answers.fact_recall":
+            for split, floor in floors.items():
+                value = lookup(summary, f"answers.fact_recall_by_split.{split}")
+                if value is not None:
+                    checks.append(GateCheck(f"answers.fact_recall_by_split.{split}", floor, value))
+    checks += [GateCheck(metric, bound, lookup(summary, metric), maximum=True) for metric, bound in maximum.items()]
     for baseline in ("bm25", "dense"):
         for metric in HYBRID_AT_LEAST_BASELINES:
             floor = lookup(summary, f"retrieval.{baseline}.{metric}")

@@ -50,7 +50,10 @@ def build_report(
         "mode": primary.mode,
         **summary,
         "modes": {ev.mode: answer_summary(ev.results) for ev in evaluations},
-        "gate": [{"metric": c.metric, "threshold": c.threshold, "value": c.value, "passed": c.passed} for c in check_gate(summary)],
+        "gate": [
+            {"metric": c.metric, "threshold": c.threshold, "bound": "maximum" if c.maximum else "minimum", "value": c.value, "passed": c.passed}
+            for c in check_gate(summary)
+        ],
         "per_question": [r.to_json() for r in primary.results],
         "per_question_by_mode": {ev.mode: [r.to_json() for r in ev.results] for ev in evaluations[1:]},
     }

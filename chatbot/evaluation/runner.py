@@ -21,6 +21,7 @@ from chatbot.answer import Answer
 from chatbot.errors import ChatbotError, ChromaUnavailableError, IndexCorruptError, IndexMissingError
 from chatbot.evaluation.metrics import RANK_DEPTH, fact_found, ranking_metrics
 from chatbot.evaluation.questions import EvalQuestion
+from chatbot.quoting import dangling_sentences
 from chatbot.text import normalize, split_sentences
 
 log = logging.getLogger(__name__)
@@ -57,6 +58,9 @@ class QuestionResult:
     facts_found: tuple[bool, ...] = ()
     supported: tuple[bool, ...] = ()
     """For each answer sentence with a citation: is it supported by the cited passage?"""
+    dangling: tuple[str, ...] = ()
+    """Answer sentences that open with a reference to something not quoted right before them
+    ("Additionally, they can provide guidance..."; ``chatbot.quoting.dangling_sentences``)."""
     latency_ms: float | None = None
     verification: dict[str, int] = field(default_factory=dict)
     """LLM mode: ``checked``, ``dropped`` and ``corrected`` sentence counts."""
@@ -141,6 +145,7 @@ def _evaluate_one(engine, q: EvalQuestion, rankings: Sequence[str], inventory: C
         facts=tuple(f[0] for f in q.facts),
         facts_found=found,
         supported=tuple(citation_support(answer, engine.embedder, engine.settings.citation_support_similarity)),
+        dangling=tuple(dangling_sentences(answer)),
         latency_ms=answer.timings_ms.get("total"),
         verification=verification_counts(answer),
     )

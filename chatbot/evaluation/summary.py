@@ -35,6 +35,14 @@ def answer_summary(results: Iterable[QuestionResult]) -> dict[str, Any]:
             "fact_recall": share(f for r in results for f in r.facts_found),
             "citation_support": share(s for r in results for s in r.supported),
             "dropped_or_corrected": changed / checked if checked else None,
+            "fact_recall_by_split": {
+                split: share(f for r in results if r.split == split for f in r.facts_found)
+                for split in sorted({r.split for r in results})
+            },
+            "dangling_references": sum(len(r.dangling) for r in results),
+            "dangling_references_by_split": {
+                split: sum(len(r.dangling) for r in results if r.split == split) for split in sorted({r.split for r in results})
+            },
             "facts": sum(len(r.facts_found) for r in results),
             "cited_sentences": sum(len(r.supported) for r in results),
             "errors": sum(r.error is not None for r in results),
@@ -84,4 +92,6 @@ def failures(result: Mapping[str, Any]) -> list[str]:
     unsupported = sum(not s for s in result.get("supported", []))
     if unsupported:
         reasons.append(f"{unsupported} cited sentence(s) not supported by their source")
+    for sentence in result.get("dangling", []):
+        reasons.append(f"refers to something not quoted: “{sentence[:80]}”")
     return reasons

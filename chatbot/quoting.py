@@ -1,0 +1,295 @@
+"""What a quoted sentence needs to stand on its own, and what an urgent answer may quote.
+
+The extractive answerer quotes single sentences out of their passages. A sentence
+that opens with a reference to something before it ("They can provide guidance...",
+"Additionally, ...", "This means ...") reads as a fragment when what it refers to is
+not quoted right before it. ``opens_with_reference`` recognises such openers;
+``dangling_sentences`` finds the answer sentences that have them and follow nothing
+of their own passage (the ``chatbot eval`` metric); ``is_care_passage`` says whether a
+passage is about warning signs, infection or aftercare, the only passages an urgent
+answer quotes after its "get care now" advice.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Protocol, TypeVar
+
+from chatbot.text import normalize, split_sentences
+
+if TYPE_CHECKING:  # the answer module imports this one
+    from chatbot.answer import Answer
+    from chatbot.chunking import Chunk
+
+PREPEND = "prepend"
+"""A sentence that opens with a reference is quoted after the sentence before it in its passage."""
+DROP = "drop"
+"""A sentence that opens with a reference is only quoted when the sentence before it is quoted anyway."""
+STRATEGIES = (PREPEND, DROP)
+
+# --- openers that refer back -----------------------------------------------------------------
+
+CONNECTIVES = (
+    # adding to something said before
+    "additionally", "in addition", "moreover", "furthermore", r"further,", r"besides,", r"plus,", "likewise", "similarly",
+    r"also(?! known| called| referred)", "another", "again", "equally", "as well",
+    # contrasting with it
+    "however", "but", "yet", r"still,", "nevertheless", "nonetheless", "even so", "that said", "on the other hand",
+    "in contrast", "by contrast", "conversely", "alternatively", "meanwhile", r"instead(?! of)", r"rather(?! than)",
+    "otherwise", "on the contrary",
+    # drawing a consequence or an example from it
+    "as a result", "therefore", "thus", "hence", "consequently", "accordingly", "as such", "in turn", r"so(?=,| that\b)",
+    "for this reason", "for these reasons", "for that reason", "because of this", "due to this", "that is why", "this is why",
+    "for example", "for instance", "in other words", "in particular", "specifically", "in this case", "in that case",
+    "if so", "if not", "then",
+    # pointing at it
+    "as mentioned", "as noted", "as discussed", "as described", "as explained", "as stated", "as shown", "as seen",
+    "the latter", "the former", "the above", "the same", "the answer", "both of these", "all of these", "each of these",
+    # sentence-initial conjunctions
+    "and", "or", "nor",
+)
+"""Words that tie a sentence to the one before it. Multi-word entries come before their prefixes
+where it matters ("that is why" is tried as a whole); regex lookaheads keep self-contained uses
+out ("Also known as collagen induction therapy, ...", "Instead of a laser, ...", "Rather than ...")."""
+
+PRONOUNS = ("they", "them", "their", "theirs", "its", "he", "she", "his", "her", "hers", "such")
+"""Pronouns whose referent must have been named before the sentence."""
+
+DEMONSTRATIVES = ("this", "these", "that", "those")
+"""Followed by a noun ("These proteins play...") or standing alone ("This means..."), they point back."""
+
+SUBJECT_NOUNS = ("procedure", "procedures", "treatment", "treatments", "technique", "techniques", "therapy", "therapies")
+"""In an answer about microneedling, "this procedure" or "this treatment" can only mean microneedling,
+so "This procedure involves..." reads on its own; "This process", "This effect" or "These proteins"
+need the sentence that says which."""
+
+PEOPLE = (
+    "who", "with", "without", "looking", "seeking", "considering", "interested", "wanting", "wishing", "suffering",
+    "having", "undergoing", "prone", "in", "on", "of",
+)
+"""Words after "those" that make it generic ("Those with darker skin tones may choose..."): people, not
+something mentioned before. "Those that utilize energy..." (technologies) still points back."""
+
+DUMMY_IT_ADJECTIVES = (
+    "important", "essential", "crucial", "vital", "key", "critical", "imperative", "necessary", "advisable", "advised",
+    "recommended", "best", "better", "wise", "possible", "impossible", "common", "normal", "typical", "usual", "unusual",
+    "rare", "natural", "helpful", "useful", "beneficial", "worthwhile", "safe", "unsafe", "likely", "unlikely", "easy",
+    "hard", "difficult", "clear", "true", "okay", "ok", "fine", "good", "a good idea", "not uncommon",
+)
+"""Adjectives of an "it" that stands for what follows ("It is important to...", "It's essential to...",
+"It's normal for the skin to..."): that "it" names nothing before the sentence."""
+
+_COPULA = r"(?:'s|\s+is|\s+was|\s+will be|\s+would be|\s+can be|\s+may be|\s+might be|\s+could be|\s+has been|\s+remains|\s+becomes)"
+_ADVERBS = r"(?:\s+(?:not|also|often|generally|usually|always|still|therefore|thus|equally|so|very|really|highly|\w+ly))*"
+_DUMMY_IT = re.compile(
+    r"^it" + _COPULA + _ADVERBS + r"\s+(?:" + "|".join(map(re.escape, DUMMY_IT_ADJECTIVES)) + r")\s+(?:to|that|for|if|when|whether)\b"
+    r"|^it" + _COPULA + _ADVERBS + r"\s+worth\s+(?:noting|mentioning|remembering|considering|knowing|asking)\b"
+    r"|^it" + _COPULA + r"\s+the\s+[^,;]*?\s+that\b"  # a cleft: "It's the gradual process ... that contributes"
+    r"|^it" + r"(?:\s+(?:has|have|had)\s+been|\s+is|'s|\s+was)" + _ADVERBS
+    + r"\s+(?:shown|found|reported|suggested|believed|thought|known|said|noted|estimated|proven|argued|recommended|advised)\s+(?:that|to)\b"
+    r"|^it\s+(?:seems|appears|turns out|follows|happens)\s+that\b"
+    r"|^it\s+goes without saying\b",
+)
+"""Sentences whose "it" is a placeholder for what follows (a dummy subject), not a reference."""
+
+
+def _alternation(words: Sequence[str]) -> str:
+    return "|".join(w if ("(" in w or "," in w) else re.escape(w) for w in sorted(words, key=len, reverse=True))
+
+
+_CONNECTIVE = re.compile(r"^(?:" + _alternation(CONNECTIVES) + r")(?![a-z'-])")
+_PRONOUN = re.compile(r"^(?:" + _alternation(PRONOUNS) + r")(?![a-z'-])")
+_DEMONSTRATIVE = re.compile(r"^(this|these|that|those)(?![a-z'-])\s*(.*)$")
+_IT = re.compile(r"^it(?![a-z-])")
+_SUBJECT = re.compile(r"^(?:[a-z-]+\s+){0,2}?(?:" + "|".join(SUBJECT_NOUNS) + r")(?![a-z-])")
+_INTRO = re.compile(
+    r"^(?:over|in|for|with|after|before|during|by|through|despite|on|at|from|within|without|under|like|unlike|among|"
+    r"amongst|beyond|besides|apart from|aside from|along with|as with|in addition to|because of|due to|thanks to|"
+    r"compared to|compared with)\s+([^,;]{0,60}),\s+(.*)$"
+)
+"""A leading prepositional phrase ("Over time, this increased production..."): the reference may be in
+it ("Among these, ...", "Before starting this drug, ...") or follow it."""
+_GERUND = re.compile(r"^[a-z]+ing(?![a-z])")
+_DEMONSTRATIVE_WORD = re.compile(r"(?<![a-z'-])(?:this|these|those)(?![a-z'-])")
+"""Inside a leading phrase "that" is mostly a conjunction ("Despite the fact that..."), so only these count."""
+_LEADING = re.compile(r"^[\s\"'(\[•*·–—-]+")
+
+
+def opens_with_reference(sentence: str) -> bool:
+    """Whether ``sentence`` opens with a reference to something said before it.
+
+    True for connectives ("Additionally, ...", "However, ...", "As a result, ..."), pronouns
+    ("They can provide guidance...", "Their expertise..."), a referring "it" ("It involves the
+    use of fine needles") and demonstratives ("This means...", "These proteins..."), also
+    after a short leading phrase ("Over time, this increased production...", "In this
+    process, ..."). False for a placeholder "it" ("It is important to...", "It's essential
+    to...", "It's the gradual process ... that..."), for "this procedure" / "this treatment"
+    (which in these articles can only mean microneedling) and for a generic "those" ("Those
+    with darker skin tones...").
+    """
+    text = _LEADING.sub("", normalize(sentence)).lower()
+    if _refers_back(text):
+        return True
+    intro = _INTRO.match(text)
+    if intro is None:
+        return False
+    phrase, rest = intro.groups()
+    if _PRONOUN.match(phrase) or _IT.match(phrase) or any(_points_back(phrase[m.start():]) for m in _DEMONSTRATIVE_WORD.finditer(phrase)):
+        return True
+    if _GERUND.match(phrase):
+        # "By triggering the skin's repair mechanisms, it encourages...": the one doing it is the pronoun.
+        return _refers_back(rest, connectives=False)
+    # Otherwise only a demonstrative counts after the phrase: a pronoun there usually means something
+    # the phrase itself names ("Despite the risk of bleeding, it can occur...").
+    return _points_back(rest)
+
+
+def _refers_back(text: str, *, connectives: bool = True) -> bool:
+    if (connectives and _CONNECTIVE.match(text)) or _PRONOUN.match(text):
+        return True
+    if _IT.match(text):
+        return not _DUMMY_IT.match(text)
+    return _points_back(text)
+
+
+def _points_back(text: str) -> bool:
+    """A demonstrative opener other than "this procedure" / "this treatment" or a generic "those"."""
+    demonstrative = _DEMONSTRATIVE.match(text)
+    if demonstrative is None:
+        return False
+    word, rest = demonstrative.groups()
+    if _SUBJECT.match(rest) and word != "those":
+        return False
+    if word == "those":
+        following = rest.split(" ", 1)[0].strip(",")
+        return following not in PEOPLE
+    return True
+
+
+# --- quoting so that every sentence stands on its own -------------------------------------------
+
+
+class Quotable(Protocol):
+    """A passage sentence the answerer may quote (``chatbot.answer._Candidate``)."""
+
+    @property
+    def passage(self) -> int: ...
+    @property
+    def index(self) -> int: ...
+    @property
+    def refers_back(self) -> bool: ...
+
+
+Q = TypeVar("Q", bound=Quotable)
+
+
+def standalone_group(sentence: Q, chosen: Iterable[Q], sentences: Mapping[tuple[int, int], Q], strategy: str) -> list[Q] | None:
+    """What quoting ``sentence`` takes so that it reads on its own, in reading order.
+
+    ``chosen`` are the sentences already quoted; ``sentences`` every quotable sentence by
+    (passage, index). A sentence that opens with no reference, or whose passage's sentence
+    before it is in ``chosen``, is quoted alone. Otherwise, with ``PREPEND`` the sentences
+    before it are quoted too, back to one that reads on its own or follows a chosen one;
+    with ``DROP`` (or when the passage has no quotable sentence before it, e.g. a question
+    or the passage's start) it cannot be quoted and the result is None.
+    """
+    taken = {(c.passage, c.index) for c in chosen}
+    group = [sentence]
+    current = sentence
+    while current.refers_back and (current.passage, current.index - 1) not in taken:
+        before = sentences.get((current.passage, current.index - 1))
+        if strategy == DROP or before is None:
+            return None
+        group.insert(0, before)
+        current = before
+    return group
+
+
+# --- the evaluation metric ---------------------------------------------------------------------
+
+
+def dangling_sentences(answer: Answer) -> list[str]:
+    """The answer's cited sentences that open with a reference and follow no quoted sentence of
+    their own passage, in answer order.
+
+    A sentence found in its cited passage dangles unless the answer sentence right before it is
+    the passage sentence right before it (the first sentence of a passage has nothing before it).
+    A sentence that is not a passage sentence (written by a language model) dangles unless the
+    answer sentence before it cites the same passage. The bot's own notices have no citation
+    and are not counted.
+    """
+    passages = {c.n: _sentences_of(answer, c.chunk_id, c.text) for c in answer.citations}
+    out: list[str] = []
+    previous = None
+    for sentence in answer.sentences:
+        if sentence.citation is not None and opens_with_reference(sentence.text):
+            own = passages.get(sentence.citation, [])
+            key = normalize(sentence.text).lower()
+            index = next((i for i, s in enumerate(own) if normalize(s).lower() == key), None)
+            if index is None:
+                attached = previous is not None and previous.citation == sentence.citation
+            else:
+                attached = (
+                    index > 0 and previous is not None and previous.citation == sentence.citation
+                    and normalize(previous.text).lower() == normalize(own[index - 1]).lower()
+                )
+            if not attached:
+                out.append(sentence.text)
+        previous = sentence
+    return out
+
+
+def _sentences_of(answer: Answer, chunk_id: str, text: str) -> list[str]:
+    for passage in answer.passages:
+        if passage.chunk.id == chunk_id:
+            return list(passage.chunk.sentences)
+    return split_sentences(text)
+
+
+# --- what an urgent answer may quote --------------------------------------------------------------
+
+CARE_SECTION_TERMS = (
+    "risk", "side effect", "safety", "aftercare", "after-care", "post-procedure", "post-treatment", "post-care",
+    "recovery", "complication", "warning",
+)
+"""Words of the section headings that are about warning signs, infection or aftercare. The articles
+use "Are There Any Risks Involved?", "What risks come along with Microneedling?", "Potential Side
+Effects and Safety Considerations", "Aftercare and Results: What to Know", "Expected Results and
+Aftercare Tips" and "Maintaining Results: Post-Procedure Care and Lifestyle Factors"."""
+
+CARE_TEXT_TERMS = (
+    "infection", "infections", "infected", "bacteria", "side effect", "side effects", "complication", "complications",
+    "adverse", "allergic", "fever", "pus", "erythema",
+)
+"""Words that make a passage under another heading about warning signs or infection ("Infection or
+scarring is rare but possible..."). Ordinary words of any microneedling passage stay out: "healing"
+(every passage says the needles start the natural healing process), "swelling" ("temporary swelling
+and tightening" makes pores look smaller), "aftercare" and "post-treatment" ("With the right approach
+and aftercare...", "follow pre-treatment and post-treatment guidelines": a conclusion, preparation)."""
+
+BEFORE_TREATMENT_SECTION_TERMS = ("before", "during", "pre-treatment", "preparing", "preparation")
+"""Headings of what happens before or during a session ("Considerations Before Undergoing
+Microneedling", "What Can You Expect During a Microneedling Session?"): preparation advice, even
+where the text names side effects to ask about."""
+
+_CARE_SECTION = re.compile(r"\b(?:" + "|".join(map(re.escape, CARE_SECTION_TERMS)) + r")", re.IGNORECASE)
+_CARE_TEXT = re.compile(r"\b(?:" + "|".join(map(re.escape, CARE_TEXT_TERMS)) + r")\b", re.IGNORECASE)
+_BEFORE_SECTION = re.compile(r"\b(?:" + "|".join(map(re.escape, BEFORE_TREATMENT_SECTION_TERMS)) + r")\b", re.IGNORECASE)
+
+
+def is_care_passage(chunk: Chunk) -> bool:
+    """Whether a passage is about warning signs, infection or aftercare: its section heading names
+    risks, side effects, safety or aftercare (``CARE_SECTION_TERMS``), or its text names infection,
+    side effects or complications (``CARE_TEXT_TERMS``) under a heading that is not about preparing
+    for a session (``BEFORE_TREATMENT_SECTION_TERMS``)."""
+    section = chunk.section or ""
+    if _CARE_SECTION.search(section):
+        return True
+    return not _BEFORE_SECTION.search(section) and bool(_CARE_TEXT.search(normalize(chunk.text)))
+
+
+__all__ = [
+    "BEFORE_TREATMENT_SECTION_TERMS", "CARE_SECTION_TERMS", "CARE_TEXT_TERMS", "DROP", "PREPEND", "STRATEGIES", "dangling_sentences", "is_care_passage",
+    "opens_with_reference", "standalone_group",
+]
