@@ -60,3 +60,55 @@ class ReviewedAnswersError(ChatbotError):
 
 class ReviewConflictError(ReviewedAnswersError):
     """Someone else changed or approved the same answer first; nothing was changed."""
+
+
+class AccountStoreError(ChatbotError):
+    """The staff accounts or the audit log (tables in the feedback database) cannot be read or written."""
+
+
+class AccountError(ChatbotError):
+    """A staff account cannot be created or changed as asked (bad name, role or password; duplicate; unknown)."""
+
+    exit_code = 2
+
+
+class WeakPasswordError(AccountError):
+    """The new password is empty, too short, too common or contains the account name."""
+
+
+class DuplicateAccountError(AccountError):
+    """An account with that name (ignoring case) already exists."""
+
+
+class UnknownRoleError(AccountError):
+    """The role is not one of ``chatbot.accounts.ROLES``."""
+
+
+class UnknownAccountError(AccountError):
+    """No account has that name (for account management; a login never says so)."""
+
+
+class LoginError(ChatbotError):
+    """A login was refused. The message can be shown to the person logging in as it is."""
+
+    exit_code = 3
+
+
+class WrongPasswordError(LoginError):
+    """Wrong password, or a name with no account (the message is the same, so names cannot be probed)."""
+
+    def __init__(self, message: str, *, tries_left: int) -> None:
+        super().__init__(message)
+        self.tries_left = tries_left
+
+
+class AccountLockedError(LoginError):
+    """Too many wrong passwords for this name: it is locked until ``until`` (UTC)."""
+
+    def __init__(self, message: str, *, until: object) -> None:
+        super().__init__(message)
+        self.until = until
+
+
+class AccountDisabledError(LoginError):
+    """The account exists but an admin has disabled it."""

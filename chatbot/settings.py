@@ -38,7 +38,8 @@ class Settings:
     """SQLite file for feedback; put it on shared storage when several app instances run."""
     reports_dir: Path = Path("reports")
     staff_password: str | None = None
-    """Unlocks the staff and content pages. Unset means they stay locked."""
+    """Deprecated shared staff password: it still logs in as the single ``admin`` account (name
+    ``admin``, or the name left empty). Named accounts (`chatbot staff add`) replace it."""
 
     # --- embeddings ---------------------------------------------------------
     embedding_model: str | None = None
@@ -198,6 +199,20 @@ class Settings:
     """Largest CSV upload accepted; 500 questions of a sentence or two fit in well under 1 MB."""
     starter_questions: int = 4
     """Common questions offered as buttons on an empty chat: enough to show the range, few enough to read."""
+
+    # --- staff accounts and the audit log (chatbot/accounts.py, chatbot/audit.py) -------------
+    staff_lockout_attempts: int = 5
+    """Wrong passwords in a row after which a name is locked. Five lets a person mistype a few
+    times; with the lock below it allows at most 480 guesses a day per name."""
+    staff_lockout_minutes: float = 15.0
+    """How long a name stays locked after too many wrong passwords: long enough to make guessing
+    hopeless, short enough that a staff member who forgot their caps lock can wait it out."""
+    staff_session_idle_minutes: float = 30.0
+    """A logged-in staff session that does nothing for this long must log in again, so a screen
+    left open in a treatment room does not stay signed in for the next person."""
+    staff_password_min_chars: int = 10
+    """Shortest password an account accepts. NIST SP 800-63B asks for at least 8; with argon2
+    hashes and the lockout, 10 characters (a short passphrase) keeps guessing out of reach."""
 
     # --- evaluation and corpus health (issue 4; owned by chatbot/evaluation, chatbot/corpus_health) ---
     eval_questions_file: Path | None = None

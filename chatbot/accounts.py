@@ -1,0 +1,507 @@
+"""Named staff accounts: argon2 password hashes, roles, login lockout.
+
+Accounts live in the clinic's SQLite database (``settings.feedback_db``) in tables of their
+own: ``staff_accounts`` (one row per account), ``login_attempts`` (every login attempt: name,
+time, outcome) and ``login_lockouts`` (wrong passwords in a row per name, and until when the
+name is locked). Because the lock is in the database, it holds for every app process and the
+command line alike.
+
+Roles, each able to do what the one before can:
+
+- ``editor`` drafts answers;
+- ``clinician`` also approves them;
+- ``admin`` also manages accounts.
+
+After ``staff_lockout_attempts`` wrong passwords in a row for a name, the name is locked for
+``staff_lockout_minutes``. A name that has no account is counted and locked the same way, and
+gets the same message as a wrong password, so trying names reveals nothing. Every login, and
+every change to an account, is written to the audit log (``chatbot.audit``) in the same
+transaction as the change.
+
+``CHATBOT_STAFF_PASSWORD`` (deprecated) still logs in as one ``admin`` account named ``admin``
+while no stored account has that name.
+"""
+
+from __future__ import annotations
+
+import hmac
+import re
+import sqlite3
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from functools import lru_cache
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
+from chatbot import audit
+from chatbot.database import Database
+from chatbot.errors import (
+    AccountDisabledError,
+    AccountError,
+    AccountLockedError,
+    AccountStoreError,
+    DuplicateAccountError,
+    LoginError,
+    UnknownAccountError,
+    UnknownRoleError,
+    WeakPasswordError,
+    WrongPasswordError,
+)
+from chatbot.settings import Settings
+
+ROLES = ("editor", "clinician", "admin")
+EDITOR, CLINICIAN, ADMIN = ROLES
+ROLE_DUTIES = {EDITOR: "drafts answers", CLINICIAN: "drafts and approves answers", ADMIN: "drafts and approves answers, manages accounts"}
+
+LEGACY_ADMIN = "admin"
+"""The account name ``CHATBOT_STAFF_PASSWORD`` logs in as (an empty name does too)."""
+MAX_NAME_CHARS = 64
+MAX_PASSWORD_CHARS = 1024
+"""Longer input is refused before hashing: nobody types more, and hashing megabytes is a cheap attack."""
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$")
+_COMMON_PASSWORDS = frozenset(
+    """password password1 password12 password123 passw0rd 1234567890 0123456789 12345678910 1q2w3e4r5t qwertyuiop
+    asdfghjkl; zxcvbnm123 iloveyou12 letmein123 welcome123 administrator changeme123 trustno1234 football12 monkey1234
+    microneedling clinic1234 dermatology staffpassword qwerty1234 abcdefghij abc1234567 1111111111 aaaaaaaaaa""".split()
+)
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS staff_accounts (
+    name                 TEXT PRIMARY KEY COLLATE NOCASE,
+    role                 TEXT NOT NULL,
+    password_hash        TEXT NOT NULL,              -- argon2id, with its parameters and salt
+    disabled             INTEGER NOT NULL DEFAULT 0,
+    created_at           TEXT NOT NULL,              -- ISO-8601, UTC
+    password_changed_at  TEXT NOT NULL,
+    last_login_at        TEXT
+);
+CREATE TABLE IF NOT EXISTS login_attempts (
+    id       INTEGER PRIMARY KEY AUTOINCREMENT,
+    name     TEXT NOT NULL,                          -- as typed (trimmed, lower case), account or not
+    at       TEXT NOT NULL,
+    success  INTEGER NOT NULL,                       -- 1 logged in, 0 refused
+    outcome  TEXT NOT NULL                           -- ok, wrong_password, unknown_name, locked, disabled
+);
+CREATE INDEX IF NOT EXISTS login_attempts_name ON login_attempts (name, at);
+CREATE TABLE IF NOT EXISTS login_lockouts (
+    name          TEXT PRIMARY KEY,                  -- lower case
+    failures      INTEGER NOT NULL,                  -- wrong passwords in a row
+    locked_until  TEXT                               -- set once failures reach the limit
+);
+"""
+
+
+@dataclass(frozen=True)
+class StaffUser:
+    """A logged-in staff member. ``legacy``: logged in with the deprecated shared password."""
+
+    name: str
+    role: str
+    legacy: bool = False
+
+    @property
+    def can_approve(self) -> bool:
+        return self.role in (CLINICIAN, ADMIN)
+
+    @property
+    def can_manage(self) -> bool:
+        return self.role == ADMIN
+
+
+@dataclass(frozen=True)
+class AccountInfo:
+    """An account as an admin sees it (never the hash)."""
+
+    name: str
+    role: str
+    disabled: bool
+    created_at: datetime
+    last_login_at: datetime | None
+    password_changed_at: datetime | None = None
+    locked_until: datetime | None = None
+
+    @property
+    def status(self) -> str:
+        if self.disabled:
+            return "disabled"
+        if self.locked_until is not None:
+            return f"locked until {format_time(self.locked_until)}"
+        return "active"
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def format_time(moment: datetime) -> str:
+    """``14:05 UTC`` for today, ``2026-12-03 14:05 UTC`` otherwise: what a lock message shows."""
+    moment = moment.astimezone(UTC)
+    return moment.strftime("%H:%M UTC" if moment.date() == utc_now().date() else "%Y-%m-%d %H:%M UTC")
+
+
+class AccountStore:
+    """Creates, checks and changes staff accounts in ``settings.feedback_db``.
+
+    Cheap to create; opens a connection per call. ``clock`` (returning an aware UTC datetime)
+    replaces the real time, so a test can let a lock expire without waiting.
+    Database problems raise ``AccountStoreError``; nothing is half-written.
+    """
+
+    def __init__(self, settings: Settings, *, clock: Callable[[], datetime] | None = None) -> None:
+        self.settings = settings
+        self.db = Database(settings, schema=SCHEMA + audit.SCHEMA, what="the staff accounts", error=AccountStoreError)
+        self.max_failures = max(1, settings.staff_lockout_attempts)
+        self.lock_time = timedelta(minutes=settings.staff_lockout_minutes)
+        self._clock = clock
+
+    def now(self) -> datetime:
+        return self._clock() if self._clock else utc_now()
+
+    # --- managing accounts -------------------------------------------------------------
+
+    def add(self, name: str, password: str, *, role: str, actor: str = "system") -> StaffUser:
+        """Create an account. Raises ``AccountError`` subclasses for a bad name, role or password, or a taken name."""
+        name = check_name(name)
+        role = check_role(role)
+        check_password(password, name=name, min_chars=self.settings.staff_password_min_chars)
+        hashed = _hasher().hash(password)
+        now = _iso(self.now())
+
+        def insert(conn: sqlite3.Connection) -> None:
+            taken = conn.execute("SELECT name FROM staff_accounts WHERE name = ?", (name,)).fetchone()
+            if taken:
+                raise DuplicateAccountError(
+                    f"an account named {taken['name']!r} already exists (names ignore case); pick another name, "
+                    f"or change its password with `chatbot staff set-password {taken['name']}`"
+                )
+            conn.execute(
+                "INSERT INTO staff_accounts (name, role, password_hash, created_at, password_changed_at) VALUES (?, ?, ?, ?, ?)",
+                (name, role, hashed, now, now),
+            )
+            conn.execute("DELETE FROM login_lockouts WHERE name = ?", (_key(name),))
+            audit.insert_entry(conn, actor, audit.ACCOUNT_ADDED, subject=name, detail={"role": role}, at=self.now())
+
+        self.db.write(insert)
+        return StaffUser(name, role)
+
+    def set_password(self, name: str, password: str, *, actor: str = "system") -> None:
+        """Give an account a new password; it also lifts a lock on the name. Raises ``UnknownAccountError``."""
+        stored = self._require(name)
+        check_password(password, name=stored.name, min_chars=self.settings.staff_password_min_chars)
+        hashed = _hasher().hash(password)
+
+        def update(conn: sqlite3.Connection) -> None:
+            conn.execute("UPDATE staff_accounts SET password_hash = ?, password_changed_at = ? WHERE name = ?", (hashed, _iso(self.now()), stored.name))
+            conn.execute("DELETE FROM login_lockouts WHERE name = ?", (_key(stored.name),))
+            audit.insert_entry(conn, actor, audit.ACCOUNT_PASSWORD_SET, subject=stored.name, at=self.now())
+
+        self.db.write(update)
+
+    def disable(self, name: str, *, actor: str = "system") -> None:
+        """Refuse every further login of the account (its history stays). Raises ``UnknownAccountError``."""
+        self._set_disabled(name, True, actor)
+
+    def enable(self, name: str, *, actor: str = "system") -> None:
+        """Allow a disabled account to log in again. Raises ``UnknownAccountError``."""
+        self._set_disabled(name, False, actor)
+
+    def unlock(self, name: str, *, actor: str = "system") -> None:
+        """Lift a lock on a name (account or not) and forget its wrong passwords."""
+        key = _key(name)
+
+        def delete(conn: sqlite3.Connection) -> None:
+            conn.execute("DELETE FROM login_lockouts WHERE name = ?", (key,))
+            audit.insert_entry(conn, actor, audit.ACCOUNT_UNLOCKED, subject=key, at=self.now())
+
+        self.db.write(delete)
+
+    def _set_disabled(self, name: str, disabled: bool, actor: str) -> None:
+        stored = self._require(name)
+
+        def update(conn: sqlite3.Connection) -> None:
+            conn.execute("UPDATE staff_accounts SET disabled = ? WHERE name = ?", (int(disabled), stored.name))
+            action = audit.ACCOUNT_DISABLED if disabled else "account.enable"
+            audit.insert_entry(conn, actor, action, subject=stored.name, at=self.now())
+
+        self.db.write(update)
+
+    # --- reading -------------------------------------------------------------------------
+
+    def list(self) -> list[AccountInfo]:
+        """Every stored account, by name (the deprecated shared password is not one)."""
+        now = self.now()
+
+        def select(conn: sqlite3.Connection) -> list[AccountInfo]:
+            rows = conn.execute(
+                "SELECT a.*, l.locked_until FROM staff_accounts a LEFT JOIN login_lockouts l ON l.name = lower(a.name) ORDER BY a.name COLLATE NOCASE"
+            ).fetchall()
+            return [_info(row, now) for row in rows]
+
+        return self.db.read(select, empty=[])
+
+    def get(self, name: str) -> AccountInfo | None:
+        """The account called ``name`` (ignoring case), or None."""
+        key = _key(name)
+        return next((info for info in self.list() if info.name.casefold() == key), None)
+
+    def has_accounts(self) -> bool:
+        return bool(self.db.read(lambda conn: conn.execute("SELECT count(*) FROM staff_accounts").fetchone()[0], empty=0))
+
+    @property
+    def legacy_password(self) -> str | None:
+        """The deprecated shared password, when it is set."""
+        return self.settings.staff_password or None
+
+    def _require(self, name: str) -> AccountInfo:
+        found = self.get(name)
+        if found is None:
+            hint = (
+                "; the shared CHATBOT_STAFF_PASSWORD admin is not a stored account: create it with "
+                "`chatbot staff add admin --role admin`"
+                if _key(name) == LEGACY_ADMIN and self.legacy_password
+                else "; `chatbot staff list` shows the accounts"
+            )
+            raise UnknownAccountError(f"there is no staff account named {name.strip()!r}{hint}")
+        return found
+
+    # --- logging in ------------------------------------------------------------------------
+
+    def authenticate(self, name: str, password: str) -> StaffUser:
+        """The staff member, when ``password`` is right for ``name`` and the name is not locked.
+
+        Raises ``WrongPasswordError`` (wrong password or no such name; says how many tries are
+        left), ``AccountLockedError`` (says until when), ``AccountDisabledError``, ``LoginError``
+        for an empty name or password, and ``AccountStoreError`` when the database fails.
+        Every attempt with a name and a password is recorded, with its outcome.
+        """
+        name, password = (name or "").strip(), password or ""
+        if not name and self.legacy_password:
+            name = LEGACY_ADMIN
+        if not name:
+            raise LoginError("enter your staff name (the one an admin created with `chatbot staff add`)")
+        if not password:
+            raise LoginError("enter your password")
+        key = _key(name)[: MAX_NAME_CHARS * 2]
+        account, locked_until = self._login_state(key)
+        if locked_until is not None:
+            self._record(key, outcome="locked", detail={"until": _iso(locked_until)})
+            raise self._locked(locked_until)
+
+        if account is not None:
+            ok = len(password) <= MAX_PASSWORD_CHARS and _verify(account["password_hash"], password)
+            user = StaffUser(account["name"], account["role"])
+        elif key == LEGACY_ADMIN and self.legacy_password:
+            ok = hmac.compare_digest(password.encode("utf-8"), self.legacy_password.encode("utf-8"))
+            user = StaffUser(LEGACY_ADMIN, ADMIN, legacy=True)
+        else:
+            _verify(_dummy_hash(), password[:MAX_PASSWORD_CHARS])  # the same work as a real check, so timing reveals nothing
+            ok, user = False, None
+
+        if not ok:
+            self._fail(key, reason="wrong_password" if account is not None or key == LEGACY_ADMIN else "unknown_name")
+        assert user is not None
+        if account is not None and account["disabled"]:
+            self._record(key, outcome="disabled", detail={})
+            raise AccountDisabledError(
+                f"the account {user.name!r} is disabled; ask a clinic admin to enable it again (`chatbot staff enable {user.name}`)"
+            )
+        self._succeed(key, user, rehash=account is not None and _hasher().check_needs_rehash(account["password_hash"]), password=password)
+        return user
+
+    def _login_state(self, key: str) -> tuple[sqlite3.Row | None, datetime | None]:
+        now = self.now()
+
+        def select(conn: sqlite3.Connection) -> tuple[sqlite3.Row | None, datetime | None]:
+            account = conn.execute("SELECT * FROM staff_accounts WHERE name = ?", (key,)).fetchone()
+            lock = conn.execute("SELECT locked_until FROM login_lockouts WHERE name = ?", (key,)).fetchone()
+            return account, _active_lock(lock, now)
+
+        return self.db.read(select, empty=(None, None))
+
+    def _fail(self, key: str, *, reason: str) -> None:
+        now = self.now()
+
+        def count(conn: sqlite3.Connection) -> tuple[int, datetime | None, bool]:
+            row = conn.execute("SELECT failures, locked_until FROM login_lockouts WHERE name = ?", (key,)).fetchone()
+            already = _active_lock(row, now)
+            if already is not None:  # another session locked it while this password was being checked
+                _attempt(conn, key, now, "locked")
+                audit.insert_entry(conn, key, audit.LOGIN_LOCKED, subject=key, detail={"until": _iso(already)}, at=now)
+                return 0, already, False
+            failures = (row["failures"] if row and row["locked_until"] is None else 0) + 1
+            until = now + self.lock_time if failures >= self.max_failures else None
+            conn.execute(
+                "INSERT INTO login_lockouts (name, failures, locked_until) VALUES (?, ?, ?) "
+                "ON CONFLICT (name) DO UPDATE SET failures = excluded.failures, locked_until = excluded.locked_until",
+                (key, failures, _iso(until) if until else None),
+            )
+            _attempt(conn, key, now, reason)
+            detail = {"reason": reason, "tries_left": max(0, self.max_failures - failures)}
+            if until:
+                detail["locked_until"] = _iso(until)
+            audit.insert_entry(conn, key, audit.LOGIN_FAILED, subject=key, detail=detail, at=now)
+            return self.max_failures - failures, until, until is not None
+
+        tries_left, until, just_now = self.db.write(count)
+        if until is not None:
+            raise self._locked(until, just_now=just_now)
+        raise WrongPasswordError(
+            f"that name and password are not right; {tries_left} {'try' if tries_left == 1 else 'tries'} left before the name "
+            f"is locked for {_minutes(self.lock_time)}",
+            tries_left=tries_left,
+        )
+
+    def _succeed(self, key: str, user: StaffUser, *, rehash: bool, password: str) -> None:
+        now = self.now()
+        new_hash = _hasher().hash(password) if rehash else None
+
+        def store(conn: sqlite3.Connection) -> datetime | None:
+            row = conn.execute("SELECT failures, locked_until FROM login_lockouts WHERE name = ?", (key,)).fetchone()
+            already = _active_lock(row, now)
+            if already is not None:
+                _attempt(conn, key, now, "locked")
+                audit.insert_entry(conn, key, audit.LOGIN_LOCKED, subject=key, detail={"until": _iso(already)}, at=now)
+                return already
+            conn.execute("DELETE FROM login_lockouts WHERE name = ?", (key,))
+            conn.execute("UPDATE staff_accounts SET last_login_at = ? WHERE name = ?", (_iso(now), user.name))
+            if new_hash:
+                conn.execute("UPDATE staff_accounts SET password_hash = ? WHERE name = ?", (new_hash, user.name))
+            _attempt(conn, key, now, "ok")
+            audit.insert_entry(conn, user.name, audit.LOGIN, subject=user.name, detail={"role": user.role, "shared_password": user.legacy}, at=now)
+            return None
+
+        locked = self.db.write(store)
+        if locked is not None:
+            raise self._locked(locked)
+
+    def _record(self, key: str, *, outcome: str, detail: dict) -> None:
+        now = self.now()
+        action = audit.LOGIN_LOCKED if outcome == "locked" else audit.LOGIN_DISABLED
+
+        def insert(conn: sqlite3.Connection) -> None:
+            _attempt(conn, key, now, outcome)
+            audit.insert_entry(conn, key, action, subject=key, detail=detail, at=now)
+
+        self.db.write(insert)
+
+    def _locked(self, until: datetime, *, just_now: bool = False) -> AccountLockedError:
+        why = (
+            f"that name and password are not right, and that was the {self.max_failures}th wrong password in a row"
+            if just_now
+            else f"this name is locked after {self.max_failures} wrong passwords in a row"
+        )
+        return AccountLockedError(
+            f"{why}: the name is locked until {format_time(until)} ({_minutes(self.lock_time)}). "
+            "Wait until then, or ask a clinic admin to set a new password (`chatbot staff set-password NAME`)",
+            until=until,
+        )
+
+    def attempts(self, name: str | None = None, *, limit: int = 100) -> list[tuple[str, datetime, bool, str]]:
+        """The latest login attempts (name, time, success, outcome), newest first."""
+        sql = "SELECT * FROM login_attempts" + (" WHERE name = ?" if name is not None else "") + " ORDER BY id DESC LIMIT ?"
+        params = ((_key(name),) if name is not None else ()) + (limit,)
+        return self.db.read(
+            lambda conn: [(r["name"], datetime.fromisoformat(r["at"]), bool(r["success"]), r["outcome"]) for r in conn.execute(sql, params)],
+            empty=[],
+        )
+
+
+# --- checks -----------------------------------------------------------------------------------
+
+
+def check_name(name: str) -> str:
+    """The account name, trimmed; raises ``AccountError`` when it cannot be one."""
+    name = (name or "").strip()
+    if not _NAME.match(name):
+        raise AccountError(
+            f"{name!r} cannot be an account name: use 1-{MAX_NAME_CHARS} letters, digits, '.', '_', '-' or '@', "
+            "starting with a letter or digit (e.g. anna or dr.lee)"
+        )
+    return name
+
+
+def check_role(role: str) -> str:
+    cleaned = (role or "").strip().lower()
+    if cleaned not in ROLES:
+        raise UnknownRoleError(f"{role!r} is not a role; use one of: " + ", ".join(f"{r} ({ROLE_DUTIES[r]})" for r in ROLES))
+    return cleaned
+
+
+def check_password(password: str, *, name: str, min_chars: int) -> None:
+    """Raise ``WeakPasswordError`` saying what to change when ``password`` is too easy to guess."""
+    advice = f"choose one of at least {min_chars} characters; a few unrelated words are easy to remember and hard to guess"
+    if not password or not password.strip():
+        raise WeakPasswordError(f"the password is empty; {advice}")
+    if len(password) < min_chars:
+        raise WeakPasswordError(f"the password is only {len(password)} characters long; {advice}")
+    if len(password) > MAX_PASSWORD_CHARS:
+        raise WeakPasswordError(f"the password is longer than {MAX_PASSWORD_CHARS} characters; choose a shorter one")
+    lowered = password.casefold()
+    if len(set(lowered)) <= 2 or lowered in _COMMON_PASSWORDS or lowered.rstrip("0123456789!") in _COMMON_PASSWORDS:
+        raise WeakPasswordError(f"that password is one of the first that attackers try; {advice}")
+    if len(name) >= 3 and name.casefold() in lowered:
+        raise WeakPasswordError(f"the password contains the account name; {advice}")
+
+
+# --- helpers -----------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=1)
+def _hasher() -> PasswordHasher:
+    # argon2id with the library's defaults (RFC 9106's second recommended option: 64 MiB, 3 passes).
+    return PasswordHasher()
+
+
+@lru_cache(maxsize=1)
+def _dummy_hash() -> str:
+    return _hasher().hash("not a real password, only here to take as long as a real check")
+
+
+def _verify(hashed: str, password: str) -> bool:
+    try:
+        return _hasher().verify(hashed, password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+
+
+def _key(name: str) -> str:
+    return (name or "").strip().casefold()
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="seconds")
+
+
+def _parse(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None
+
+
+def _minutes(span: timedelta) -> str:
+    minutes = span.total_seconds() / 60
+    return f"{minutes:g} minute{'' if minutes == 1 else 's'}"
+
+
+def _active_lock(row: sqlite3.Row | None, now: datetime) -> datetime | None:
+    until = _parse(row["locked_until"]) if row else None
+    return until if until is not None and until > now else None
+
+
+def _attempt(conn: sqlite3.Connection, key: str, now: datetime, outcome: str) -> None:
+    conn.execute(
+        "INSERT INTO login_attempts (name, at, success, outcome) VALUES (?, ?, ?, ?)",
+        (key, _iso(now), int(outcome == "ok"), outcome),
+    )
+
+
+def _info(row: sqlite3.Row, now: datetime) -> AccountInfo:
+    return AccountInfo(
+        name=row["name"],
+        role=row["role"],
+        disabled=bool(row["disabled"]),
+        created_at=datetime.fromisoformat(row["created_at"]),
+        last_login_at=_parse(row["last_login_at"]),
+        password_changed_at=_parse(row["password_changed_at"]),
+        locked_until=_active_lock(row, now),
+    )
