@@ -12,9 +12,9 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: setup install index run test test-fast browser bench bench-scale eval lint-corpus lint clean
+.PHONY: setup install index answers run test test-fast browser bench bench-scale eval lint-corpus lint clean
 
-setup: install index ## idempotent: install the pinned dependencies and build or update the index
+setup: install index answers ## idempotent: install the pinned dependencies, build or update the index, import the reviewed answers
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,9 @@ install: $(STAMP)
 
 index: install ## builds the index if missing, updates only what changed otherwise
 	$(BIN)/chatbot ingest
+
+answers: index ## the shipped reviewed answers, into an empty database only (never over the review desk's work)
+	$(BIN)/chatbot answers import corpus/reviewed_answers.yaml --if-empty
 
 run: setup
 	$(BIN)/streamlit run app.py --server.address 127.0.0.1 --server.port $(PORT) \

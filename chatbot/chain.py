@@ -43,9 +43,9 @@ from chatbot.guardrails import (
     with_unmentioned_note,
 )
 from chatbot.matching import Match
+from chatbot.retrieval import HybridRetriever, LiveIndex, Mode, ScoredPassage, reciprocal_rank_fusion, search
 from chatbot.review_library import ReviewedLibrary, build_reviewed_answer
 from chatbot.reviewed import ReviewedAnswer
-from chatbot.retrieval import HybridRetriever, LiveIndex, Mode, ScoredPassage, reciprocal_rank_fusion, search
 from chatbot.settings import Settings, load_settings
 from chatbot.text import correct_spelling
 

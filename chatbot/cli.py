@@ -1,4 +1,4 @@
-"""The ``chatbot`` command: ingest, ask (one question or a JSONL file), eval, lint-corpus.
+"""The ``chatbot`` command: ingest, ask (one question or a JSONL file), eval, lint-corpus, answers.
 
 Errors print one line saying what to do and exit non-zero; no tracebacks.
 """
@@ -37,6 +37,10 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--split", choices=("dev", "test", "all"), default="all", help="which labelled questions to use (default: all)")
     evaluate.add_argument("--json", action="store_true", help="print the summary as JSON")
     evaluate.add_argument("--no-baselines", action="store_true", help="skip the BM25-only and dense-only retrieval baselines")
+
+    from chatbot.answers_cli import add_parser as add_answers_parser
+
+    add_answers_parser(sub)
 
     lint = sub.add_parser("lint-corpus", help="list duplicated, cut-off, leftover and conflicting text in the articles")
     lint.add_argument("--json", action="store_true", help="print the findings as a JSON list")
@@ -181,7 +185,13 @@ def cmd_lint_corpus(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-_COMMANDS = {"ingest": cmd_ingest, "ask": cmd_ask, "eval": cmd_eval, "lint-corpus": cmd_lint_corpus}
+def cmd_answers(args: argparse.Namespace, settings: Settings) -> int:
+    from chatbot.answers_cli import run
+
+    return run(args, settings)
+
+
+_COMMANDS = {"answers": cmd_answers, "ingest": cmd_ingest, "ask": cmd_ask, "eval": cmd_eval, "lint-corpus": cmd_lint_corpus}
 
 if __name__ == "__main__":
     sys.exit(main())

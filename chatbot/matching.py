@@ -27,7 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from chatbot.glossary import expand
-from chatbot.guardrails import BODY_AREAS, MEDICAL_TOPICS, OTHER_TREATMENTS, SKIN_CONCERNS
+from chatbot.guardrails import BODY_AREAS, CLINIC_LOGISTICS, EQUIPMENT, MEDICAL_TOPICS, OTHER_TREATMENTS, PRICES, SKIN_CONCERNS
 from chatbot.settings import Settings
 from chatbot.text import tokenize
 
@@ -46,6 +46,7 @@ ARTICLE_CONCERNS: dict[str, str] = {
     "stretch marks": r"\bstretch marks\b",
     "darker skin tones": r"\bdarker skin tones\b",
     "fair skin": r"\b(fair|pale|light|white)\s+(skin|complexion)\b",
+    "skin type": r"\b(oily|dry|sensitive|combination|reactive|thin|mature)\s+skin\b",
     "lifestyle": r"\bhealthy lifestyle\b",
     "numbing cream": r"\bnumbing cream\b",
     "other scars": r"\b(surgery|surgical|burn|c-section|chicken ?pox)\s+scars?\b|\bice ?pick\b|\bboxcar\b|\brolling scars?\b",
@@ -68,6 +69,20 @@ OTHER_TREATMENT_WORDS: dict[str, str] = {
 too, but only refuses those the articles never discuss (laser, peels), so they are listed again."""
 
 
+ASPECTS: dict[str, str] = {
+    "how many": r"\bhow many\b|\bnumber of\b",
+    "cause": r"\bcaus|\bwhy\b|\breasons?\b|\bwhat makes\b",
+    "interval": r"\bbetween\b.{0,30}\b(sessions|appointments|treatments)\b|\bhow often\b|\bintervals?\b|\ba year\b",
+    "before": r"\bbefore (my|the|a|an|your)\b.{0,20}\b(appointment|session|treatment)|\bto (my|the|your) (\w+ )?(appointment|session)\b|\bprepar",
+    "final": r"\bfinal\b|\bfull results\b|\bend results?\b",
+    "permanence": r"\bpermanent(ly)?\b|\bforever\b|\bfor good\b",
+    "before treatment": r"\bbefore (microneedling|needling|treatment|the procedure)\b",
+    "symptoms now": r"\b(still|is|are|gets?|getting|looks?)\s+(red|swollen|sore|peeling|flaky|bruised|itchy|irritated)\b",
+}
+"""What is asked about the subject, where a shared subject is not enough: "how many sessions for
+large pores?" is not "can it make large pores smaller?", "how do I get rid of large pores?" is not
+"what causes them?". Only aspects every phrasing of a question states the same way are listed."""
+
 
 def _compiled(*tables: dict[str, str]) -> dict[str, re.Pattern[str]]:
     return {k: re.compile(v, re.IGNORECASE) for table in tables for k, v in table.items()}
@@ -78,6 +93,9 @@ _SKIN_CONCERN_RX = _compiled(SKIN_CONCERNS)
 _AREA_RX = _compiled(BODY_AREAS, FACE_AREAS)
 _MEDICAL_RX = _compiled(MEDICAL_TOPICS)
 _TREATMENT_RX = _compiled(OTHER_TREATMENTS, OTHER_TREATMENT_WORDS)
+_ASPECT_RX = _compiled(ASPECTS)
+_SHOP = re.compile(r"\b(sell|stock|buy|order)\b", re.IGNORECASE)
+_TOPIC = re.compile(r"needl|\bderma ?(pen|roller)", re.IGNORECASE)
 _GENERIC = frozenset(tokenize("microneedling microneedle needling treatment procedure session sessions skin clinic"))
 """Words every question here shares: they say nothing about which question it is."""
 
@@ -90,11 +108,20 @@ def qualifiers(text: str) -> frozenset[str]:
     found |= {f"area:{k}" for k, rx in _AREA_RX.items() if rx.search(text)}
     found |= {f"health:{k}" for k, rx in _MEDICAL_RX.items() if rx.search(text)}
     found |= {f"treatment:{k}" for k, rx in _TREATMENT_RX.items() if rx.search(text)}
+    found |= {f"aspect:{k}" for k, rx in _ASPECT_RX.items() if rx.search(text)}
+    if any(rx.search(text) for rx in (CLINIC_LOGISTICS, PRICES, EQUIPMENT)) or _SHOP.search(text):
+        found.add("clinic details")  # prices, bookings, products: the guardrail's own lists
     if "concern:clogged pores" in found:
         found.discard("concern:pores")  # "clogged pores" is its own concern, not large pores
     if "concern:other scars" in found:
         found.discard("concern:scars")
     return frozenset(found)
+
+
+def with_topic(text: str) -> str:
+    """``text`` naming microneedling: clients often leave it out ("how long is the appointment?"),
+    and without it the embedding is far from a phrasing that says it."""
+    return text if _TOPIC.search(text) else f"Microneedling: {text}"
 
 
 def words(text: str) -> frozenset[str]:
@@ -161,7 +188,7 @@ class QuestionMatcher:
         self.phrasings = [
             Phrasing(i, text, qualifiers(text), words(text)) for i, texts in enumerate(phrasings) for text in texts if text.strip()
         ]
-        texts = [p.text for p in self.phrasings]
+        texts = [with_topic(p.text) for p in self.phrasings]
         self.vectors = embedder.embed(texts) if texts else np.zeros((0, 1), dtype=np.float32)
 
     def candidates(self, question: str, *, context: Sequence[str] = (), vector: np.ndarray | None = None) -> list[Candidate]:
@@ -170,7 +197,7 @@ class QuestionMatcher:
         if not self.phrasings:
             return []
         asked = qualifiers(" ".join([*context, question]))
-        vec = self.embedder.embed_one(question) if vector is None else vector
+        vec = self.embedder.embed_one(with_topic(question)) if vector is None else vector
         sims = self.vectors @ vec
         mine = words(question)
         out = [

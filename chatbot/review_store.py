@@ -1,8 +1,9 @@
 """The review store: drafts, reviewed answers, their revisions and history, in the feedback database.
 
-Tables of their own in ``settings.feedback_db`` (same file, same conventions as
-``chatbot.feedback``: WAL, a busy timeout, short ``BEGIN IMMEDIATE`` transactions retried
-while the database is busy, ``ReviewedAnswersError`` / ``FeedbackStoreError`` with what to do):
+Tables of their own in ``settings.feedback_db`` (opened with ``chatbot.database.Database``, the
+conventions of ``chatbot.feedback``: WAL, a busy timeout, short ``BEGIN IMMEDIATE`` transactions
+retried while the database is busy, ``ReviewedAnswersError`` with what to do when the file is
+locked, read-only or damaged; nothing is changed then):
 
 * ``reviewed_answers``: one row per question: its status, the published and the latest
   revision number, and the stale quotes found by the last ingest;
@@ -11,6 +12,9 @@ while the database is busy, ``ReviewedAnswersError`` / ``FeedbackStoreError`` wi
 * ``reviewed_history``: who did what when (drafts, approvals, withdrawals, staleness marks);
 * ``reviewed_state``: a version counter bumped by every change, so a running engine notices
   a new approval with one cheap read (``version``).
+
+Every draft, approval, withdrawal, import and staleness mark is also written to the audit log
+(``chatbot.audit``) in the same transaction as the change itself.
 
 Approval is compare-and-set on the revision number inside one transaction: two clinicians
 approving the same revision at the same moment get one approval and one clear
@@ -25,8 +29,9 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from chatbot import audit
+from chatbot.database import Database
 from chatbot.errors import ReviewConflictError, ReviewedAnswersError
-from chatbot.feedback import FeedbackStore
 from chatbot.reviewed import (
     DRAFT,
     NEEDS_REVIEW,
@@ -41,6 +46,7 @@ from chatbot.reviewed import (
     StaleQuote,
     question_key,
 )
+from chatbot.settings import Settings
 
 REVIEW_SCHEMA = """
 CREATE TABLE IF NOT EXISTS reviewed_answers (
@@ -84,12 +90,12 @@ INSERT OR IGNORE INTO reviewed_state (id, version) VALUES (1, 0);
 """
 
 
-class ReviewStore(FeedbackStore):
-    """Reads and writes the review tables of ``settings.feedback_db``. Cheap to create, thread-safe.
+class ReviewStore:
+    """Reads and writes the review tables of ``settings.feedback_db``. Cheap to create, thread-safe."""
 
-    It shares the feedback store's connection handling (WAL, busy timeout, retries, clear
-    errors for a read-only, full or damaged file) and adds its own tables.
-    """
+    def __init__(self, settings: Settings) -> None:
+        self.db = Database(settings, schema=REVIEW_SCHEMA + audit.SCHEMA, what="the reviewed answers", error=ReviewedAnswersError)
+        self.path = self.db.path
 
     # --- reading -----------------------------------------------------------------------
 
@@ -283,34 +289,10 @@ class ReviewStore(FeedbackStore):
     # --- plumbing ----------------------------------------------------------------------
 
     def _read(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
-        try:
-            with self._connect() as conn:
-                return conn.execute(sql, params).fetchall()
-        except sqlite3.Error as exc:
-            raise self._error(exc, "read") from exc
+        return self.db.read(lambda conn: conn.execute(sql, params).fetchall(), empty=[])
 
-    def _connect(self):  # type: ignore[override]
-        return _with_review_schema(super()._connect())
-
-
-class _with_review_schema:
-    """Wraps the feedback store's connection context so the review tables exist too."""
-
-    def __init__(self, inner) -> None:
-        self.inner = inner
-
-    def __enter__(self) -> sqlite3.Connection:
-        conn = self.inner.__enter__()
-        try:
-            if conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'reviewed_state'").fetchone() is None:
-                conn.executescript(REVIEW_SCHEMA)
-        except BaseException:
-            self.inner.__exit__(None, None, None)
-            raise
-        return conn
-
-    def __exit__(self, *exc) -> bool | None:
-        return self.inner.__exit__(*exc)
+    def _write(self, operation):
+        return self.db.write(operation)
 
 
 def _row_for(conn: sqlite3.Connection, question: str) -> sqlite3.Row | None:
@@ -358,11 +340,18 @@ def _describe_change(conn: sqlite3.Connection, answer_id: int, latest: int, new:
     return "changed " + ", ".join(changes) if changes else "saved unchanged"
 
 
+AUDIT_ACTIONS = {"draft": "answer.edit", "approve": "answer.approve", "withdraw": "answer.withdraw", "import": "answer.import",
+                 "needs_review": "answer.needs_review"}
+"""The audit-log action of each history action."""
+
+
 def _event(conn: sqlite3.Connection, answer_id: int, actor: str, action: str, revision: int, detail: str) -> None:
     conn.execute(
         "INSERT INTO reviewed_history (answer_id, at, actor, action, revision, detail) VALUES (?, ?, ?, ?, ?, ?)",
         (answer_id, _now(), actor, action, revision, detail),
     )
+    question = conn.execute("SELECT question FROM reviewed_answers WHERE id = ?", (answer_id,)).fetchone()[0]
+    audit.insert_entry(conn, actor, AUDIT_ACTIONS[action], subject=question, detail={"revision": revision, "what": detail})
 
 
 def _bump(conn: sqlite3.Connection) -> None:
@@ -405,3 +394,20 @@ def _time(text: str) -> datetime:
 
 
 __all__ = ["REVIEW_SCHEMA", "ReviewStore"]
+
+
+def mark_stale_answers(settings: Settings, articles=None) -> list[str]:
+    """After an ingest: mark needs-review every served answer quoting a sentence no longer in its article.
+
+    ``articles`` defaults to the corpus as the index now reads it. Returns the questions newly
+    marked; without a database (or answers) nothing happens and nothing is created.
+    """
+    from chatbot.reviewed import article_sentences, stale_quotes
+
+    store = ReviewStore(settings)
+    served = store.served()
+    if not served:
+        return []
+    articles = articles or article_sentences(settings)
+    stale = {a.question: stale_quotes(a.content, articles) for a in served if a.content}
+    return store.mark_stale({q: quotes for q, quotes in stale.items() if quotes})
