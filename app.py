@@ -1,4 +1,4 @@
-"""Streamlit entry point: the public chat plus the password-protected staff pages.
+"""Streamlit entry point: the public chat plus the staff pages, behind a staff login.
 
 Run with ``make run`` (127.0.0.1:8501). Pages live in ``pages/``; they only call the
 ``chatbot`` package. The staff section lists ``pages/quality.py`` when it exists.
@@ -20,11 +20,12 @@ staff_pages = [
 ]
 if (HERE / "pages" / "quality.py").is_file():
     staff_pages.append(st.Page("pages/quality.py", title="Quality", icon=":material/monitoring:", url_path="quality"))
+staff_pages.append(st.Page("pages/accounts.py", title="Accounts", icon=":material/manage_accounts:", url_path="accounts"))
 
 navigation = st.navigation(
     {
         "Chat": [st.Page("pages/chat.py", title="Chat", icon=":material/chat:", default=True)],
-        "Staff (password)": staff_pages,
+        "Staff (log in)": staff_pages,
     }
 )
 navigation.run()

@@ -24,6 +24,7 @@ while no stored account has that name.
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import re
 import sqlite3
@@ -121,6 +122,8 @@ class AccountInfo:
     last_login_at: datetime | None
     password_changed_at: datetime | None = None
     locked_until: datetime | None = None
+    password_version: str = ""
+    """A digest of the (salted) hash: it changes with every new password, so a session can tell."""
 
     @property
     def status(self) -> str:
@@ -155,6 +158,7 @@ class AccountStore:
         self.max_failures = max(1, settings.staff_lockout_attempts)
         self.lock_time = timedelta(minutes=settings.staff_lockout_minutes)
         self._clock = clock
+        self.hasher = _hasher(settings.staff_hash_memory_kib, settings.staff_hash_passes)
 
     def now(self) -> datetime:
         return self._clock() if self._clock else utc_now()
@@ -166,7 +170,7 @@ class AccountStore:
         name = check_name(name)
         role = check_role(role)
         check_password(password, name=name, min_chars=self.settings.staff_password_min_chars)
-        hashed = _hasher().hash(password)
+        hashed = self.hasher.hash(password)
         now = _iso(self.now())
 
         def insert(conn: sqlite3.Connection) -> None:
@@ -188,9 +192,9 @@ class AccountStore:
 
     def set_password(self, name: str, password: str, *, actor: str = "system") -> None:
         """Give an account a new password; it also lifts a lock on the name. Raises ``UnknownAccountError``."""
-        stored = self._require(name)
+        stored = self.require(name)
         check_password(password, name=stored.name, min_chars=self.settings.staff_password_min_chars)
-        hashed = _hasher().hash(password)
+        hashed = self.hasher.hash(password)
 
         def update(conn: sqlite3.Connection) -> None:
             conn.execute("UPDATE staff_accounts SET password_hash = ?, password_changed_at = ? WHERE name = ?", (hashed, _iso(self.now()), stored.name))
@@ -218,7 +222,7 @@ class AccountStore:
         self.db.write(delete)
 
     def _set_disabled(self, name: str, disabled: bool, actor: str) -> None:
-        stored = self._require(name)
+        stored = self.require(name)
 
         def update(conn: sqlite3.Connection) -> None:
             conn.execute("UPDATE staff_accounts SET disabled = ? WHERE name = ?", (int(disabled), stored.name))
@@ -254,7 +258,8 @@ class AccountStore:
         """The deprecated shared password, when it is set."""
         return self.settings.staff_password or None
 
-    def _require(self, name: str) -> AccountInfo:
+    def require(self, name: str) -> AccountInfo:
+        """The account called ``name`` (ignoring case); raises ``UnknownAccountError`` saying how to list them."""
         found = self.get(name)
         if found is None:
             hint = (
@@ -290,24 +295,25 @@ class AccountStore:
             raise self._locked(locked_until)
 
         if account is not None:
-            ok = len(password) <= MAX_PASSWORD_CHARS and _verify(account["password_hash"], password)
+            ok = len(password) <= MAX_PASSWORD_CHARS and _verify(self.hasher, account["password_hash"], password)
             user = StaffUser(account["name"], account["role"])
         elif key == LEGACY_ADMIN and self.legacy_password:
             ok = hmac.compare_digest(password.encode("utf-8"), self.legacy_password.encode("utf-8"))
             user = StaffUser(LEGACY_ADMIN, ADMIN, legacy=True)
         else:
-            _verify(_dummy_hash(), password[:MAX_PASSWORD_CHARS])  # the same work as a real check, so timing reveals nothing
+            _verify(self.hasher, _dummy_hash(self.hasher), password[:MAX_PASSWORD_CHARS])  # the same work as a real check, so timing reveals nothing
             ok, user = False, None
 
         if not ok:
-            self._fail(key, reason="wrong_password" if account is not None or key == LEGACY_ADMIN else "unknown_name")
+            known = account is not None or (key == LEGACY_ADMIN and self.legacy_password is not None)
+            self._fail(key, reason="wrong_password" if known else "unknown_name")
         assert user is not None
         if account is not None and account["disabled"]:
             self._record(key, outcome="disabled", detail={})
             raise AccountDisabledError(
                 f"the account {user.name!r} is disabled; ask a clinic admin to enable it again (`chatbot staff enable {user.name}`)"
             )
-        self._succeed(key, user, rehash=account is not None and _hasher().check_needs_rehash(account["password_hash"]), password=password)
+        self._succeed(key, user, rehash=account is not None and self.hasher.check_needs_rehash(account["password_hash"]), password=password)
         return user
 
     def _login_state(self, key: str) -> tuple[sqlite3.Row | None, datetime | None]:
@@ -355,7 +361,7 @@ class AccountStore:
 
     def _succeed(self, key: str, user: StaffUser, *, rehash: bool, password: str) -> None:
         now = self.now()
-        new_hash = _hasher().hash(password) if rehash else None
+        new_hash = self.hasher.hash(password) if rehash else None
 
         def store(conn: sqlite3.Connection) -> datetime | None:
             row = conn.execute("SELECT failures, locked_until FROM login_lockouts WHERE name = ?", (key,)).fetchone()
@@ -448,20 +454,20 @@ def check_password(password: str, *, name: str, min_chars: int) -> None:
 # --- helpers -----------------------------------------------------------------------------------
 
 
-@lru_cache(maxsize=1)
-def _hasher() -> PasswordHasher:
-    # argon2id with the library's defaults (RFC 9106's second recommended option: 64 MiB, 3 passes).
-    return PasswordHasher()
+@lru_cache(maxsize=4)
+def _hasher(memory_kib: int, passes: int) -> PasswordHasher:
+    # argon2id (the library's default type), 4 lanes, 16-byte salt, 32-byte hash.
+    return PasswordHasher(time_cost=max(1, passes), memory_cost=max(8 * 4, memory_kib))
 
 
-@lru_cache(maxsize=1)
-def _dummy_hash() -> str:
-    return _hasher().hash("not a real password, only here to take as long as a real check")
+@lru_cache(maxsize=4)
+def _dummy_hash(hasher: PasswordHasher) -> str:
+    return hasher.hash("not a real password, only here to take as long as a real check")
 
 
-def _verify(hashed: str, password: str) -> bool:
+def _verify(hasher: PasswordHasher, hashed: str, password: str) -> bool:
     try:
-        return _hasher().verify(hashed, password)
+        return hasher.verify(hashed, password)
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
 
@@ -504,4 +510,5 @@ def _info(row: sqlite3.Row, now: datetime) -> AccountInfo:
         last_login_at=_parse(row["last_login_at"]),
         password_changed_at=_parse(row["password_changed_at"]),
         locked_until=_active_lock(row, now),
+        password_version=hashlib.sha256(row["password_hash"].encode("ascii")).hexdigest()[:16],
     )

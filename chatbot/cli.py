@@ -1,4 +1,5 @@
-"""The ``chatbot`` command: ingest, ask (one question or a JSONL file), eval, lint-corpus, answers.
+"""The ``chatbot`` command: ingest, ask (one question or a JSONL file), eval, lint-corpus, staff (``chatbot/cli_staff.py``),
+answers (``chatbot/answers_cli.py``).
 
 Errors print one line saying what to do and exit non-zero; no tracebacks.
 """
@@ -13,6 +14,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
+from chatbot import cli_staff
 from chatbot.errors import ChatbotError, InvalidQuestionError
 from chatbot.settings import Settings, load_settings
 
@@ -44,6 +46,8 @@ def _parser() -> argparse.ArgumentParser:
 
     lint = sub.add_parser("lint-corpus", help="list duplicated, cut-off, leftover and conflicting text in the articles")
     lint.add_argument("--json", action="store_true", help="print the findings as a JSON list")
+
+    cli_staff.add_parser(sub)
     return parser
 
 
@@ -191,7 +195,9 @@ def cmd_answers(args: argparse.Namespace, settings: Settings) -> int:
     return run(args, settings)
 
 
-_COMMANDS = {"answers": cmd_answers, "ingest": cmd_ingest, "ask": cmd_ask, "eval": cmd_eval, "lint-corpus": cmd_lint_corpus}
+_COMMANDS = {
+    "answers": cmd_answers, "ingest": cmd_ingest, "ask": cmd_ask, "eval": cmd_eval, "lint-corpus": cmd_lint_corpus, "staff": cli_staff.cmd_staff,
+}
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -8,8 +8,7 @@ only ``st.html`` is an empty anchor whose id is made of numbers.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
+import dataclasses
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -24,11 +23,9 @@ from chatbot.feedback import FeedbackStore
 from chatbot.guardrails import MEDICAL, OUT_OF_SCOPE, URGENT
 from chatbot.presentation import answer_markdown, citation_label, escape_markdown, highlighted_passage, source_anchor
 from chatbot.settings import Settings, load_settings
+from pages.staff_login import current_staff, require_staff  # noqa: F401  (the staff gate, used by every staff page)
 
 log = logging.getLogger(__name__)
-
-STAFF_TOKEN_KEY = "staff_unlocked"
-"""Session-state key holding proof that this browser session entered the staff password."""
 
 
 # --- settings, engine, store ---------------------------------------------------------
@@ -48,9 +45,10 @@ def engine_key(settings: Settings) -> str:
     """The engine cache key: every setting the engine reads, but not the app-only ones.
 
     Two sessions (or two tests) with different indexes get different engines; a different
-    feedback database or staff password does not reload the model.
+    feedback database or staff setting (password, lockout, idle time) does not reload the model.
     """
-    return repr(settings.replace(feedback_db=Path("-"), staff_password=None, reports_dir=Path("-")))
+    staff = {f.name: f.default for f in dataclasses.fields(settings) if f.name.startswith("staff_")}
+    return repr(settings.replace(feedback_db=Path("-"), reports_dir=Path("-"), **staff))
 
 
 @st.cache_resource(show_spinner="Loading the answer engine (once, about 10 seconds)…", max_entries=4)
@@ -76,53 +74,6 @@ def get_engine(settings: Settings) -> Engine:
 
 def feedback_store(settings: Settings) -> FeedbackStore:
     return FeedbackStore(settings)
-
-
-# --- the staff gate -------------------------------------------------------------------
-
-
-def _session_token(password: str) -> str:
-    # The session keeps a keyed digest, not the password; changing the password locks every session.
-    return hmac.new(password.encode("utf-8"), b"microneedling-staff-session", hashlib.sha256).hexdigest()
-
-
-def require_staff(settings: Settings | None = None) -> Settings:
-    """Lock a staff page behind ``CHATBOT_STAFF_PASSWORD``; call it first on the page.
-
-    Returns the settings when this browser session has entered the password. Otherwise it
-    shows how to set the password (none configured) or a password form, and ends the run
-    with ``st.stop()``, so nothing below the call is ever shown. The password is compared
-    in constant time (``hmac.compare_digest``).
-    """
-    settings = settings or current_settings()
-    password = settings.staff_password
-    if not password:
-        st.info(
-            "This page is for clinic staff and is locked because no staff password is set. "
-            "To open it, set the `CHATBOT_STAFF_PASSWORD` environment variable (or `staff_password` in "
-            "`chatbot.toml`) and restart the app, e.g. `CHATBOT_STAFF_PASSWORD='…' make run`.",
-            icon=":material/lock:",
-        )
-        st.stop()
-    token = _session_token(password)
-    if hmac.compare_digest(str(st.session_state.get(STAFF_TOKEN_KEY, "")), token):
-        st.sidebar.button("Lock staff pages", on_click=_lock, icon=":material/lock:")
-        return settings
-    st.subheader("Staff only")
-    with st.form("staff-login"):
-        entered = st.text_input("Staff password", type="password", key="staff_password_input")
-        submitted = st.form_submit_button("Unlock")
-    if submitted:
-        if hmac.compare_digest(entered.encode("utf-8"), password.encode("utf-8")):
-            st.session_state[STAFF_TOKEN_KEY] = token
-            st.rerun()
-        st.error("That password is not right. Ask the clinic manager for the staff password.")
-    st.stop()
-    raise AssertionError("unreachable")
-
-
-def _lock() -> None:
-    st.session_state.pop(STAFF_TOKEN_KEY, None)
 
 
 # --- answers ----------------------------------------------------------------------------

@@ -208,3 +208,26 @@ def chat(at, question: str):
     at.chat_input[0].set_value(question).run()
     assert not at.exception, at.exception
     return at.chat_message[len(at.chat_message) - 1]
+
+
+@contextlib.contextmanager
+def immutable(path: Path) -> Iterator[None]:
+    """Make ``path`` unwritable: the immutable flag for root (who ignores permissions), else chmod."""
+    as_root = os.geteuid() == 0
+    if as_root:
+        subprocess.run(["chattr", "+i", str(path)], check=False, capture_output=True)
+    else:
+        path.chmod(0o444)
+    try:
+        try:
+            with path.open("ab"):
+                pass
+        except OSError:
+            yield
+            return
+        pytest.skip("this machine cannot make a file read-only (root without chattr)")
+    finally:
+        if as_root:
+            subprocess.run(["chattr", "-i", str(path)], check=False, capture_output=True)
+        else:
+            path.chmod(0o644)

@@ -75,9 +75,11 @@ def texts(block) -> list[str]:
     return [str(n.value) for n in nodes(block) if n.type in {"markdown", "caption", "error", "warning", "info", "success", "text"}]
 
 
-def login(at: AppTest, password: str = PASSWORD) -> AppTest:
+def login(at: AppTest, password: str = PASSWORD, name: str = "") -> AppTest:
+    """Log in on the staff login form; an empty name is the shared ``CHATBOT_STAFF_PASSWORD`` admin."""
+    at.text_input(key="staff_name_input").input(name)
     at.text_input(key="staff_password_input").input(password)
-    next(b for b in at.button if b.label == "Unlock").click().run()
+    next(b for b in at.button if b.label == "Log in").click().run()
     assert not at.exception, at.exception
     return at
 
