@@ -125,6 +125,7 @@ class Turn:
     verdict: GuardrailVerdict | None = None
     reviewed: tuple[ReviewedAnswer, Match] | None = None
     """The clinic's reviewed answer this question asks for, when there is one."""
+    use_reviewed: bool = True
     started: float = field(default_factory=time.perf_counter)
     timings: dict[str, float] = field(default_factory=dict)
 
@@ -161,10 +162,11 @@ class Engine:
 
     # --- public API ---------------------------------------------------------------
 
-    def ask(self, question: str, history: Sequence[str] = ()) -> Answer:
+    def ask(self, question: str, history: Sequence[str] = (), *, reviewed: bool = True) -> Answer:
         """Answer one question. Raises ``InvalidQuestionError`` for empty or over-long input,
-        and the index errors when the index is missing or unreachable."""
-        return self.chain.invoke({"question": question, "history": list(history)})
+        and the index errors when the index is missing or unreachable. ``reviewed=False`` gives the
+        generated answer even when a reviewed one matches (what the review desk shows staff)."""
+        return self.chain.invoke({"question": question, "history": list(history), "reviewed": reviewed})
 
     def stream(self, question: str, history: Sequence[str] = ()) -> Iterator[str | Answer]:
         """Yield the answer text in pieces as it is produced, then the final ``Answer``.
@@ -223,7 +225,7 @@ class Engine:
         s = self.settings
         question = clean_question(data.get("question"), max_chars=s.max_question_chars)
         history = clean_history(data.get("history") or [], max_chars=s.max_question_chars, max_turns=s.max_history_turns)
-        turn = Turn(question=question, history=history)
+        turn = Turn(question=question, history=history, use_reviewed=data.get("reviewed", True) is not False)
         vocabulary = self._vocabulary()
         spelled = self.index.snapshot().keywords.surface_words
         known = self.embedder.known_words
@@ -288,7 +290,7 @@ class Engine:
         (the guardrail's answer stands), nor for a follow-up that names its subject only as "they" or
         "that": read alone its words could match a reviewed question the conversation is not about.
         The conversation's subjects count: "does it hurt?" after "I'm pregnant" keeps the pregnancy."""
-        if not self.settings.reviewed_answers or turn.verdict.category not in (GENERAL, MEDICAL):
+        if not (self.settings.reviewed_answers and turn.use_reviewed) or turn.verdict.category not in (GENERAL, MEDICAL):
             return turn
         if turn.follow_up and points_back(turn.corrected or turn.question):
             return turn
