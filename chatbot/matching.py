@@ -49,6 +49,7 @@ ARTICLE_CONCERNS: dict[str, str] = {
     "skin type": r"\b(oily|dry|sensitive|combination|reactive|thin|mature)\s+skin\b",
     "lifestyle": r"\bhealthy lifestyle\b",
     "numbing cream": r"\bnumbing cream\b",
+    "at-home microneedling": r"\bat-home\b|\bhome\b|\bdiy\b|\bderma ?rollers?\b",
     "other scars": r"\b(surgery|surgical|burn|c-section|chicken ?pox)\s+scars?\b|\bice ?pick\b|\bboxcar\b|\brolling scars?\b",
 }
 FACE_AREAS: dict[str, str] = {
@@ -75,6 +76,7 @@ ASPECTS: dict[str, str] = {
     "interval": r"\bbetween\b.{0,30}\b(sessions|appointments|treatments)\b|\bhow often\b|\bintervals?\b|\ba year\b",
     "before": r"\bbefore (my|the|a|an|your)\b.{0,20}\b(appointment|session|treatment)|\bto (my|the|your) (\w+ )?(appointment|session)\b|\bprepar",
     "final": r"\bfinal\b|\bfull results\b|\bend results?\b",
+    "comparison": r"\b(less|more|better|worse|than|compared|versus|vs|combine|combined|combining|instead)\b",
     "permanence": r"\bpermanent(ly)?\b|\bforever\b|\bfor good\b",
     "before treatment": r"\bbefore (microneedling|needling|treatment|the procedure)\b",
     "symptoms now": r"\b(still|is|are|gets?|getting|looks?)\s+(red|swollen|sore|peeling|flaky|bruised|itchy|irritated)\b",

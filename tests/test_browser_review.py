@@ -13,7 +13,7 @@ import time
 
 import pytest
 from conftest import streamlit_app
-from test_browser import ANSWER_MS, CHROMIUM, CHROMIUM_ARGS, MARKDOWN, ask, open_page, shoot
+from test_browser import ANSWER_MS, CHROMIUM, CHROMIUM_ARGS, ask, open_page, shoot
 
 from chatbot.accounts import AccountStore
 from chatbot.review_store import ReviewStore

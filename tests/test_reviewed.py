@@ -247,3 +247,29 @@ def test_changing_a_quoted_sentence_marks_the_answer_and_check_fails(tmp_path, e
     assert check.returncode == 1 and SESSIONS in check.stdout and "three to six" in check.stdout
     assert Engine(settings, embedder=embedder).ask(SESSIONS).reviewed is None  # the generated answer instead
     assert mark_stale_answers(settings) == []  # already marked: nothing new
+
+
+# --- the desk's checks -----------------------------------------------------------------------------------
+
+
+def test_the_generated_answer_can_be_approved_as_it_stands(engine, articles):
+    from chatbot.review_desk import approval_problems, check_support, draft_from_answer
+
+    answer = engine.ask(SESSIONS, reviewed=False)
+    content = draft_from_answer(SESSIONS, answer, articles)
+    assert len(content.sentences) == len(answer.sentences) and content.sources
+    checks = check_support(content, engine.embedder, engine.settings, engine.scoring().idf)
+    assert approval_problems(content, articles, checks) == []
+
+
+def test_an_unsupported_sentence_blocks_approval_unless_it_is_a_clinic_statement(engine, articles):
+    from chatbot.review_desk import approval_problems, check_support
+
+    quote = "During a microneedling session, a professional will apply a numbing cream to reduce discomfort."
+    claim = AnswerContent(SESSIONS, f"{quote} [1] Microneedling is completely painless for everyone. [1]", (Source("microneedling-acne-scars", quote),))
+    checks = check_support(claim, engine.embedder, engine.settings, engine.scoring().idf)
+    assert [c.supported for c in checks] == [True, False]
+    assert any("completely painless" in p for p in approval_problems(claim, articles, checks))
+    clinic = AnswerContent(SESSIONS, f"{quote} [1] A session costs 150 euros. [2]", (Source("microneedling-acne-scars", quote), Source(clinic=True)))
+    checks = check_support(clinic, engine.embedder, engine.settings, engine.scoring().idf)
+    assert checks[1].clinic and approval_problems(clinic, articles, checks) == []
