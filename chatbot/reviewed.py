@@ -43,7 +43,6 @@ from chatbot.verification import split_generated
 DRAFT, REVIEWED, NEEDS_REVIEW, WITHDRAWN = "draft", "reviewed", "needs_review", "withdrawn"
 STATUSES = (DRAFT, REVIEWED, NEEDS_REVIEW, WITHDRAWN)
 STATUS_LABELS = {DRAFT: "Draft", REVIEWED: "Reviewed", NEEDS_REVIEW: "Needs review", WITHDRAWN: "Withdrawn"}
-CLINIC_LABEL = "From the clinic"
 
 _ENTRY_KEYS = {"question", "also_asked", "answer", "sources", "reviewed_by", "reviewed_at"}
 
@@ -374,7 +373,7 @@ def question_key(question: str) -> str:
 
 
 __all__ = [
-    "CLINIC_LABEL", "DRAFT", "NEEDS_REVIEW", "REVIEWED", "STATUSES", "STATUS_LABELS", "WITHDRAWN", "AnswerContent",
+    "DRAFT", "NEEDS_REVIEW", "REVIEWED", "STATUSES", "STATUS_LABELS", "WITHDRAWN", "AnswerContent",
     "ArticleSentences", "HistoryEvent", "ImportEntry", "ReviewedAnswer", "ReviewedSentence", "Revision", "Source",
     "StaleQuote", "article_sentences", "content_problems", "question_key", "quote_key", "read_yaml", "stale_quotes", "to_yaml",
 ]

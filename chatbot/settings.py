@@ -242,8 +242,8 @@ class Settings:
     """Cosine (all-MiniLM-L6-v2) between a question and a reviewed phrasing at or above which they
     may mean the same, when they also share words (``match_overlap``) and subjects. Chosen on the 165
     dev pairs (corpus/eval/matcher_pairs.yaml) with the shipped answers: every grid point with
-    ``match_margin`` 0.08 serves no wrong answer (57 of 75 paraphrases found, precision 1.00); of
-    those, the strictest thresholds are used. With margin 0.06 recall is 63/75 but one near miss is served."""
+    ``match_margin`` 0.08 serves no wrong answer (56 of 75 paraphrases found, precision 1.00); of
+    those, the strictest thresholds are used. With margin 0.06 more paraphrases are found but a near miss is served."""
     match_overlap: float = 0.30
     """Dice overlap of content words (after glossary expansion, without "microneedling", "session"...)
     a question needs with a phrasing, besides ``match_similarity`` (0.0-0.5 score the same on dev)."""

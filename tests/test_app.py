@@ -294,3 +294,20 @@ def test_content_page_shows_feedback_unanswered_questions_and_charts(staff_env):
     assert list(at.dataframe[0].value["question"]) == ["How long does a microneedling appointment last?"]
     exported = at.get("download_button")[0]
     assert exported.label == "Export these rows (CSV)"
+
+
+def test_the_desk_lists_needs_review_answers_first_with_old_and_new_text(staff_env):
+    from chatbot.review_store import ReviewStore
+    from chatbot.reviewed import StaleQuote, article_sentences, read_yaml
+
+    store = ReviewStore(staff_env)
+    store.import_entries(read_yaml(staff_env.corpus_dir / "reviewed_answers.yaml", article_sentences(staff_env)), actor="test")
+    old = "While some improvements can be seen after one session, multiple treatments may be necessary for more significant results."
+    store.mark_stale({"How many microneedling sessions will I need?": [StaleQuote(1, "microneedling-acne-scars", old, "Most people need three sessions.")]})
+    at = login(open_app("pages/staff.py"))
+    shown = [m.value for m in at.markdown]
+    stale_at = next(i for i, v in enumerate(shown) if "Most people need three sessions" in v)
+    assert any(escape_markdown(old) in v for v in shown[stale_at - 1 : stale_at])
+    first_card = next(i for i, v in enumerate(shown) if v == f"**{escape_markdown('Is microneedling painful?')}**")
+    assert stale_at < first_card, "needs-review answers come before the cards"
+    assert any("Needs review (1)" in s.value for s in at.subheader)

@@ -111,6 +111,24 @@ def test_a_read_only_database_gives_a_clear_message_and_keeps_what_is_stored(set
     assert [a.question for a in store.served()] == [SESSIONS]
 
 
+def test_a_locked_database_gives_a_clear_message_and_nothing_is_half_done(settings):
+    import sqlite3
+
+    store = ReviewStore(settings)
+    store.approve(SESSIONS, store.save_draft(draft(), author="ed"), approver="dr.lee")
+    impatient = ReviewStore(settings.replace(feedback_busy_timeout_seconds=0.1, feedback_write_attempts=2))
+    holder = sqlite3.connect(settings.feedback_db, isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")  # another program holds the file
+    try:
+        with pytest.raises(ReviewedAnswersError, match="locked by another program.*nothing was changed"):
+            impatient.withdraw(SESSIONS, actor="dr.lee")
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert [a.question for a in store.served()] == [SESSIONS]
+    assert [e.action for e in store.history(store.get(SESSIONS).id)] == ["approve", "draft"]
+
+
 # --- import ----------------------------------------------------------------------------------------
 
 
