@@ -31,12 +31,8 @@ import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from functools import lru_cache
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-
-from chatbot import audit
+from chatbot import audit, passwords
 from chatbot.database import Database
 from chatbot.errors import (
     AccountDisabledError,
@@ -47,9 +43,9 @@ from chatbot.errors import (
     LoginError,
     UnknownAccountError,
     UnknownRoleError,
-    WeakPasswordError,
     WrongPasswordError,
 )
+from chatbot.passwords import MAX_PASSWORD_CHARS
 from chatbot.settings import Settings
 
 ROLES = ("editor", "clinician", "admin")
@@ -59,15 +55,7 @@ ROLE_DUTIES = {EDITOR: "drafts answers", CLINICIAN: "drafts and approves answers
 LEGACY_ADMIN = "admin"
 """The account name ``CHATBOT_STAFF_PASSWORD`` logs in as (an empty name does too)."""
 MAX_NAME_CHARS = 64
-MAX_PASSWORD_CHARS = 1024
-"""Longer input is refused before hashing: nobody types more, and hashing megabytes is a cheap attack."""
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$")
-_COMMON_PASSWORDS = frozenset(
-    """password password1 password12 password123 passw0rd 1234567890 0123456789 12345678910 1q2w3e4r5t qwertyuiop
-    asdfghjkl; zxcvbnm123 iloveyou12 letmein123 welcome123 administrator changeme123 trustno1234 football12 monkey1234
-    microneedling clinic1234 dermatology staffpassword qwerty1234 abcdefghij abc1234567 1111111111 aaaaaaaaaa""".split()
-)
-
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS staff_accounts (
     name                 TEXT PRIMARY KEY COLLATE NOCASE,
@@ -158,7 +146,7 @@ class AccountStore:
         self.max_failures = max(1, settings.staff_lockout_attempts)
         self.lock_time = timedelta(minutes=settings.staff_lockout_minutes)
         self._clock = clock
-        self.hasher = _hasher(settings.staff_hash_memory_kib, settings.staff_hash_passes)
+        self.hasher = passwords.hasher(settings.staff_hash_memory_kib, settings.staff_hash_passes)
 
     def now(self) -> datetime:
         return self._clock() if self._clock else utc_now()
@@ -169,7 +157,7 @@ class AccountStore:
         """Create an account. Raises ``AccountError`` subclasses for a bad name, role or password, or a taken name."""
         name = check_name(name)
         role = check_role(role)
-        check_password(password, name=name, min_chars=self.settings.staff_password_min_chars)
+        passwords.check_password(password, name=name, min_chars=self.settings.staff_password_min_chars)
         hashed = self.hasher.hash(password)
         now = _iso(self.now())
 
@@ -193,7 +181,7 @@ class AccountStore:
     def set_password(self, name: str, password: str, *, actor: str = "system") -> None:
         """Give an account a new password; it also lifts a lock on the name. Raises ``UnknownAccountError``."""
         stored = self.require(name)
-        check_password(password, name=stored.name, min_chars=self.settings.staff_password_min_chars)
+        passwords.check_password(password, name=stored.name, min_chars=self.settings.staff_password_min_chars)
         hashed = self.hasher.hash(password)
 
         def update(conn: sqlite3.Connection) -> None:
@@ -295,13 +283,13 @@ class AccountStore:
             raise self._locked(locked_until)
 
         if account is not None:
-            ok = len(password) <= MAX_PASSWORD_CHARS and _verify(self.hasher, account["password_hash"], password)
+            ok = len(password) <= MAX_PASSWORD_CHARS and passwords.verify(self.hasher, account["password_hash"], password)
             user = StaffUser(account["name"], account["role"])
         elif key == LEGACY_ADMIN and self.legacy_password:
             ok = hmac.compare_digest(password.encode("utf-8"), self.legacy_password.encode("utf-8"))
             user = StaffUser(LEGACY_ADMIN, ADMIN, legacy=True)
         else:
-            _verify(self.hasher, _dummy_hash(self.hasher), password[:MAX_PASSWORD_CHARS])  # the same work as a real check, so timing reveals nothing
+            passwords.verify(self.hasher, passwords.dummy_hash(self.hasher), password[:MAX_PASSWORD_CHARS])  # the same work as a real check, so timing reveals nothing
             ok, user = False, None
 
         if not ok:
@@ -435,41 +423,7 @@ def check_role(role: str) -> str:
     return cleaned
 
 
-def check_password(password: str, *, name: str, min_chars: int) -> None:
-    """Raise ``WeakPasswordError`` saying what to change when ``password`` is too easy to guess."""
-    advice = f"choose one of at least {min_chars} characters; a few unrelated words are easy to remember and hard to guess"
-    if not password or not password.strip():
-        raise WeakPasswordError(f"the password is empty; {advice}")
-    if len(password) < min_chars:
-        raise WeakPasswordError(f"the password is only {len(password)} characters long; {advice}")
-    if len(password) > MAX_PASSWORD_CHARS:
-        raise WeakPasswordError(f"the password is longer than {MAX_PASSWORD_CHARS} characters; choose a shorter one")
-    lowered = password.casefold()
-    if len(set(lowered)) <= 2 or lowered in _COMMON_PASSWORDS or lowered.rstrip("0123456789!") in _COMMON_PASSWORDS:
-        raise WeakPasswordError(f"that password is one of the first that attackers try; {advice}")
-    if len(name) >= 3 and name.casefold() in lowered:
-        raise WeakPasswordError(f"the password contains the account name; {advice}")
-
-
 # --- helpers -----------------------------------------------------------------------------------
-
-
-@lru_cache(maxsize=4)
-def _hasher(memory_kib: int, passes: int) -> PasswordHasher:
-    # argon2id (the library's default type), 4 lanes, 16-byte salt, 32-byte hash.
-    return PasswordHasher(time_cost=max(1, passes), memory_cost=max(8 * 4, memory_kib))
-
-
-@lru_cache(maxsize=4)
-def _dummy_hash(hasher: PasswordHasher) -> str:
-    return hasher.hash("not a real password, only here to take as long as a real check")
-
-
-def _verify(hasher: PasswordHasher, hashed: str, password: str) -> bool:
-    try:
-        return hasher.verify(hashed, password)
-    except (VerifyMismatchError, VerificationError, InvalidHashError):
-        return False
 
 
 def _key(name: str) -> str:

@@ -161,8 +161,8 @@ def test_client_asks_rates_and_staff_find_the_feedback(live_app, browser, tmp_pa
 
     # Staff log in and find the thumbs-down on the content page.
     open_page(page, "Common questions")
-    page.get_by_label("Name").fill("admin")  # the deprecated shared password logs in as admin
-    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_label("Name", exact=True).fill("admin")  # the deprecated shared password logs in as admin
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
     page.get_by_role("tab", name="Common questions").wait_for()
     page.locator(".st-key-desk-14").wait_for(timeout=STARTUP_SECONDS * 1000)
