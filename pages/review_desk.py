@@ -170,10 +170,14 @@ def pick_sentence(i: int, generated: Answer, articles: ArticleSentences, sources
         options = list(dict.fromkeys(found + options))
     choice = st.selectbox("Sentence from the retrieved passages or the search", options, key=f"pick-{i}", index=None,
                           placeholder="Choose a sentence to cite")
-    if choice and st.button("Add as a source", key=f"add-{i}", icon=":material/add:"):
+    st.button("Add as a source", key=f"add-{i}", icon=":material/add:", disabled=not choice, on_click=_add_source, args=(sources_key, choice))
+
+
+def _add_source(sources_key: str, choice: str | None) -> None:
+    # A callback: it runs before the page, so the sources box can still be changed.
+    if choice:
         current = st.session_state.get(sources_key, "").rstrip()
         st.session_state[sources_key] = f"{current}\n{choice}".strip()
-        st.rerun()
 
 
 def _save_and_approve(store: ReviewStore, engine: Engine, settings: Settings, user: StaffUser, articles: ArticleSentences,
@@ -188,7 +192,8 @@ def _save_and_approve(store: ReviewStore, engine: Engine, settings: Settings, us
                 st.error("Only a clinician or an admin can approve answers.")
                 return
         based_on = reviewed.latest_revision if reviewed else None
-        same = reviewed is not None and reviewed.latest == content
+        # an unchanged pending draft is approved as it is; anything else becomes a new revision first
+        same = reviewed is not None and reviewed.has_pending_draft and reviewed.latest == content
         revision = reviewed.latest_revision if same else store.save_draft(content, author=user.name, based_on=based_on)
         if approve:
             store.approve(content.question, revision, approver=user.name)

@@ -311,3 +311,19 @@ def test_the_desk_lists_needs_review_answers_first_with_old_and_new_text(staff_e
     first_card = next(i for i, v in enumerate(shown) if v == f"**{escape_markdown('Is microneedling painful?')}**")
     assert stale_at < first_card, "needs-review answers come before the cards"
     assert any("Needs review (1)" in s.value for s in at.subheader)
+
+
+def test_a_sentence_found_by_search_is_added_to_the_sources_and_checked(staff_env):
+    at = login(open_app("pages/staff.py"))
+    at.text_input(key="find-3").input("multiple treatments").run()
+    options = at.selectbox(key="pick-3").options
+    wanted = next(o for o in options if "multiple treatments may be necessary" in o)
+    at.selectbox(key="pick-3").select(wanted).run()
+    at.button(key="add-3").click().run()
+    assert not at.exception, at.exception
+    assert at.text_area(key="desk-sources-3").value.endswith(wanted)
+    quote = wanted.split("|", 1)[1].strip()
+    at.text_area(key="desk-answer-3").input(f"{quote} [1]").run()
+    at.text_area(key="desk-sources-3").input(wanted).run()
+    assert any("Supported" in m.value and "multiple treatments" in m.value for m in at.markdown)
+    assert not at.button(key="approve-3").disabled  # the shared password is an admin
