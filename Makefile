@@ -13,11 +13,11 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: setup setup-test install install-test index run test test-fast browser bench bench-scale eval lint-corpus lint clean
+.PHONY: setup setup-test install install-test index answers run test test-fast browser bench bench-scale eval lint-corpus lint clean
 
-setup: install index ## idempotent: install what running needs and build or update the index
+setup: install index answers ## idempotent: install what running needs, build or update the index, import the reviewed answers
 
-setup-test: install-test index ## setup plus the test tools and the local test language model
+setup-test: install-test index answers ## setup plus the test tools and the local test language model
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +45,9 @@ install-test: $(TEST_STAMP)
 
 index: install ## builds the index if missing, updates only what changed otherwise
 	$(BIN)/chatbot ingest
+
+answers: index ## the shipped reviewed answers, into an empty database only (never over the review desk's work)
+	$(BIN)/chatbot answers import corpus/reviewed_answers.yaml --if-empty
 
 run: setup
 	$(BIN)/chatbot serve --address 127.0.0.1 --port $(PORT)

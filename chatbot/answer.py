@@ -64,7 +64,47 @@ class AnswerSentence:
     text: str
     """The sentence without its marker."""
     citation: int | None
-    """The ``n`` of its source, or None for the bot's own notices."""
+    """The ``n`` of its source, or None for the bot's own notices and the clinic's statements."""
+    also_cites: tuple[int, ...] = ()
+    """Reviewed answers: further sources the sentence cites ("... [2][3]")."""
+    clinic: bool = False
+    """Reviewed answers: a statement of the clinic itself (a price, opening hours), shown as "From the clinic"."""
+
+    @property
+    def cited(self) -> tuple[int, ...]:
+        return ((self.citation,) if self.citation else ()) + self.also_cites
+
+    def marked(self) -> str:
+        """The sentence as plain text with its ``[n]`` markers (or the clinic label)."""
+        if self.clinic:
+            return f"{self.text} (From the clinic)"
+        return f"{self.text} " + "".join(f"[{n}]" for n in self.cited) if self.cited else self.text
+
+
+@dataclass(frozen=True)
+class ReviewedInfo:
+    """Where a reviewed answer comes from: the question it was written for and who signed it off."""
+
+    question: str
+    reviewed_by: str
+    reviewed_at: str
+    """ISO-8601 date and time (UTC)."""
+    matched: str = ""
+    """The phrasing the client's question matched (the question or one of its other phrasings)."""
+
+    @property
+    def date(self) -> str:
+        """The review date as clients read it ("2 December 2026")."""
+        from datetime import datetime
+
+        try:
+            when = datetime.fromisoformat(self.reviewed_at)
+        except ValueError:
+            return self.reviewed_at
+        return f"{when.day} {when:%B %Y}"
+
+    def to_json(self) -> dict[str, str]:
+        return {"question": self.question, "reviewed_by": self.reviewed_by, "reviewed_at": self.reviewed_at}
 
 
 @dataclass(frozen=True)
@@ -82,11 +122,13 @@ class Answer:
     generator: str = "extractive"
     verification: dict[str, Any] = field(default_factory=dict)
     """LLM mode: what citation verification dropped or corrected."""
+    reviewed: ReviewedInfo | None = None
+    """Set when the answer is the clinic's reviewed answer rather than a generated one."""
 
     @property
     def body(self) -> str:
         """The cited part of the answer: sentences with their ``[n]`` markers."""
-        return " ".join(f"{s.text} [{s.citation}]" if s.citation else s.text for s in self.sentences)
+        return " ".join(s.marked() for s in self.sentences)
 
     @property
     def text(self) -> str:
@@ -119,6 +161,7 @@ class Answer:
             "disclaimer": self.disclaimer,
             "related_questions": list(self.related_questions),
             "generator": self.generator,
+            "reviewed": self.reviewed.to_json() if self.reviewed else None,
         }
         if self.verification:
             data["verification"] = self.verification

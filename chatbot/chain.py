@@ -4,7 +4,8 @@
       -> prepare   (validate, read it with the conversation, embed once)
       -> retrieve  (hybrid dense + BM25 search over the live index)
       -> guard     (urgent / medical / out_of_scope / general, with the reason)
-      -> compose   (quote and cite the passages, or refuse politely)
+      -> review    (does it mean the same as a question the clinic reviewed? chatbot/matching.py)
+      -> compose   (the reviewed answer, or quote and cite the passages, or refuse politely)
       -> Answer
 
 ``Engine`` loads the heavy parts once per process (model, index, guardrail) and
@@ -43,7 +44,10 @@ from chatbot.guardrails import (
     medical_terms,
     with_unmentioned_note,
 )
+from chatbot.matching import Match
 from chatbot.retrieval import HybridRetriever, LiveIndex, Mode, ScoredPassage, reciprocal_rank_fusion, search
+from chatbot.review_library import ReviewedLibrary, build_reviewed_answer
+from chatbot.reviewed import ReviewedAnswer
 from chatbot.settings import Settings, load_settings
 from chatbot.text import correct_spelling
 
@@ -121,6 +125,9 @@ class Turn:
     follow_up: bool = False
     passages: list[ScoredPassage] = field(default_factory=list)
     verdict: GuardrailVerdict | None = None
+    reviewed: tuple[ReviewedAnswer, Match] | None = None
+    """The clinic's reviewed answer this question asks for, when there is one."""
+    use_reviewed: bool = True
     started: float = field(default_factory=time.perf_counter)
     timings: dict[str, float] = field(default_factory=dict)
 
@@ -162,21 +169,25 @@ class Engine:
         self._common_vectors = self.embedder.embed_stored([q.question for q in self.common_questions], cache)
         self.guardrail = Guardrail(self.settings, self.embedder, extra_general=[q.question for q in self.common_questions], cache=cache)
         self.generator = generator
+        self.reviewed = ReviewedLibrary(self.settings, self.embedder)
+        self._passages_cache: dict[tuple[str | None, str], list] = {}
         self._vocab_lock = threading.Lock()
         self._vocab: tuple[str | None, frozenset[str]] = (None, frozenset())
         self.chain: Runnable = (
             RunnableLambda(self._prepare, name="prepare")
             | RunnableLambda(self._retrieve, name="retrieve")
             | RunnableLambda(self._guard, name="guard")
+            | RunnableLambda(self._review, name="review")
             | RunnableLambda(self._compose, name="compose")
         ).with_config(run_name="microneedling_faq")
 
     # --- public API ---------------------------------------------------------------
 
-    def ask(self, question: str, history: Sequence[str] = ()) -> Answer:
+    def ask(self, question: str, history: Sequence[str] = (), *, reviewed: bool = True) -> Answer:
         """Answer one question. Raises ``InvalidQuestionError`` for empty or over-long input,
-        and the index errors when the index is missing or unreachable."""
-        return self.chain.invoke({"question": question, "history": list(history)})
+        and the index errors when the index is missing or unreachable. ``reviewed=False`` gives the
+        generated answer even when a reviewed one matches (what the review desk shows staff)."""
+        return self.chain.invoke({"question": question, "history": list(history), "reviewed": reviewed})
 
     def stream(self, question: str, history: Sequence[str] = ()) -> Iterator[str | Answer]:
         """Yield the answer text in pieces as it is produced, then the final ``Answer``.
@@ -186,8 +197,13 @@ class Engine:
         the pieces are its words; with an LLM generator they are the model's tokens.
         Raises what ``ask`` raises, before the first piece.
         """
-        turn = self._guard(self._retrieve(self._prepare({"question": question, "history": list(history)})))
+        turn = self._review(self._guard(self._retrieve(self._prepare({"question": question, "history": list(history)}))))
         generator = self.generator
+        reviewed = self._serve_reviewed(turn)
+        if reviewed is not None:
+            yield from re.findall(r"\S+\s*", reviewed.text)
+            yield reviewed
+            return
         if generator is not None and hasattr(generator, "stream") and turn.verdict.category not in (OUT_OF_SCOPE, "urgent"):
             result = None
             for piece in generator.stream(turn, self):
@@ -230,7 +246,7 @@ class Engine:
         s = self.settings
         question = clean_question(data.get("question"), max_chars=s.max_question_chars)
         history = clean_history(data.get("history") or [], max_chars=s.max_question_chars, max_turns=s.max_history_turns)
-        turn = Turn(question=question, history=history)
+        turn = Turn(question=question, history=history, use_reviewed=data.get("reviewed", True) is not False)
         vocabulary = self._vocabulary()
         spelled = self.index.snapshot().keywords.surface_words
         known = self.embedder.known_words
@@ -290,7 +306,49 @@ class Engine:
         # Earlier turns are classified on their own words only: their retrieval is not repeated.
         return self.guardrail.classify(text, self.embedder.embed_one(text), best_passage_similarity=1.0, vocabulary=self._vocabulary())
 
+    def _review(self, turn: Turn) -> Turn:
+        """Find the reviewed answer the question asks for. Never for urgent or out-of-scope questions
+        (the guardrail's answer stands), nor for a follow-up that names its subject only as "they" or
+        "that": read alone its words could match a reviewed question the conversation is not about.
+        The conversation's subjects count: "does it hurt?" after "I'm pregnant" keeps the pregnancy."""
+        if not (self.settings.reviewed_answers and turn.use_reviewed) or turn.verdict.category not in (GENERAL, MEDICAL):
+            return turn
+        if turn.follow_up and points_back(turn.corrected or turn.question):
+            return turn
+        context = turn.history[-2:]
+        turn.reviewed = self.reviewed.find(turn.corrected or turn.question, context=context)
+        return turn
+
+    def _serve_reviewed(self, turn: Turn) -> Answer | None:
+        if turn.reviewed is None:
+            return None
+        reviewed, match = turn.reviewed
+        turn.timings["total"] = (time.perf_counter() - turn.started) * 1000
+        return build_reviewed_answer(
+            reviewed, match, question=turn.question, verdict=turn.verdict, passages_of=self.passages_of,
+            retrieved=turn.passages, standalone=turn.query, timings=turn.timings,
+        )
+
+    def passages_of(self, article: str) -> list:
+        """Every passage of ``article`` in the live index (``StoredChunk``s), cached per index version."""
+        from chatbot.index import StoredChunk
+
+        def read(snap) -> list:
+            got = snap.collection.get(where={"article": article}, include=["documents", "metadatas"])
+            return [StoredChunk.from_record(i, d, m, self.embedder.dimension) for i, d, m in zip(got["ids"], got["documents"], got["metadatas"])]
+
+        version = self.index.version
+        cache = self._passages_cache
+        if (version, article) not in cache:
+            if len(cache) > 64:
+                cache.clear()
+            cache[(version, article)] = self.index.run(read)
+        return cache[(version, article)]
+
     def _compose(self, turn: Turn) -> Answer:
+        reviewed = self._serve_reviewed(turn)
+        if reviewed is not None:
+            return reviewed
         result = None
         if self.generator is not None and turn.verdict.category not in (OUT_OF_SCOPE, "urgent"):
             result = self.generator.generate(turn, self)

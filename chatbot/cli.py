@@ -1,5 +1,5 @@
 """The ``chatbot`` command: ingest, ask (one question or a JSONL file), eval, lint-corpus, serve, staff
-(``chatbot/cli_staff.py``).
+(``chatbot/cli_staff.py``), answers (``chatbot/answers_cli.py``).
 
 Errors print one line saying what to do and exit non-zero; no tracebacks.
 """
@@ -43,6 +43,10 @@ def _parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="run the app (chat and staff pages), loading the answer engine as the server starts")
     serve.add_argument("--port", type=int, default=8501, help="port (default 8501)")
     serve.add_argument("--address", default="127.0.0.1", help="address to listen on (default 127.0.0.1, this machine only)")
+
+    from chatbot.answers_cli import add_parser as add_answers_parser
+
+    add_answers_parser(sub)
 
     lint = sub.add_parser("lint-corpus", help="list duplicated, cut-off, leftover and conflicting text in the articles")
     lint.add_argument("--json", action="store_true", help="print the findings as a JSON list")
@@ -197,8 +201,14 @@ def cmd_lint_corpus(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_answers(args: argparse.Namespace, settings: Settings) -> int:
+    from chatbot.answers_cli import run
+
+    return run(args, settings)
+
+
 _COMMANDS = {
-    "ingest": cmd_ingest, "ask": cmd_ask, "eval": cmd_eval, "lint-corpus": cmd_lint_corpus, "serve": cmd_serve,
+    "answers": cmd_answers, "ingest": cmd_ingest, "ask": cmd_ask, "eval": cmd_eval, "lint-corpus": cmd_lint_corpus, "serve": cmd_serve,
     "staff": cli_staff.cmd_staff,
 }
 

@@ -54,6 +54,14 @@ class EvaluationError(ChatbotError):
     """The labelled question file or a saved evaluation report cannot be used."""
 
 
+class ReviewedAnswersError(ChatbotError):
+    """A reviewed answer cannot be stored, imported or approved (bad file, unknown article, quote not in it)."""
+
+
+class ReviewConflictError(ReviewedAnswersError):
+    """Someone else changed or approved the same answer first; nothing was changed."""
+
+
 class AccountStoreError(ChatbotError):
     """The staff accounts or the audit log (tables in the feedback database) cannot be read or written."""
 

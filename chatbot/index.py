@@ -204,6 +204,8 @@ class IngestReport:
     version: str | None = None
     unchanged: bool = False
     seconds: float = 0.0
+    needs_review: list[str] = field(default_factory=list)
+    """Reviewed answers this ingest marked needs review: a sentence they quote is no longer in its article."""
 
     def summary(self) -> str:
         if self.unchanged:
@@ -216,6 +218,11 @@ class IngestReport:
             )
         lines = [head]
         lines += [f"skipped {s.path.name}: {s.reason}" for s in self.skipped]
+        if self.needs_review:
+            lines.append(
+                f"{len(self.needs_review)} reviewed answer(s) now need review (a quoted sentence changed) and are no longer served: "
+                + "; ".join(self.needs_review) + " — see the staff page or `chatbot answers check`"
+            )
         return "\n".join(lines)
 
 
@@ -300,6 +307,7 @@ def build_index(settings: Settings, embedder: Embedder, *, show_progress: bool =
         report.unchanged, report.version = True, live
         report.chunks = int((state.metadata or {}).get("chunks", 0))
         _drop_leftovers(client, settings, keep=live)
+        report.needs_review = _check_reviewed_answers(settings)
         return report
 
     _drop_leftovers(client, settings, keep=live)
@@ -349,7 +357,20 @@ def build_index(settings: Settings, embedder: Embedder, *, show_progress: bool =
     report.added = len(kept_ids - old_ids)
     report.removed = len(old_ids - kept_ids)
     report.seconds = time.perf_counter() - started
+    report.needs_review = _check_reviewed_answers(settings)
     return report
+
+
+def _check_reviewed_answers(settings: Settings) -> list[str]:
+    """Mark the reviewed answers whose quotes the new index no longer has (``chatbot.review_store``)."""
+    from chatbot.errors import ChatbotError
+    from chatbot.review_store import mark_stale_answers
+
+    try:
+        return mark_stale_answers(settings)
+    except ChatbotError as exc:  # the index is live either way; an answer whose quote is gone is not served
+        log.warning("could not check the reviewed answers against the new index: %s", exc)
+        return []
 
 
 def _state_collection(client, settings: Settings):

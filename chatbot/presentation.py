@@ -17,6 +17,9 @@ from collections.abc import Sequence
 from chatbot.answer import Answer, Citation
 from chatbot.guardrails import GENERAL, MEDICAL, OUT_OF_SCOPE, URGENT
 
+CLINIC_LABEL = "From the clinic"
+"""How a clinic statement of a reviewed answer is labelled: the clinic says it, no article does."""
+
 _PUNCTUATION = re.compile("([" + re.escape(string.punctuation) + "])")
 _WORD_JOINER = "\u2060"
 """Invisible; placed where GitHub-flavoured Markdown would turn plain text into a link
@@ -56,8 +59,10 @@ def answer_markdown(answer: Answer, *, message: int) -> str:
     parts = []
     for sentence in answer.sentences:
         text = escape_markdown(sentence.text)
-        if sentence.citation:
-            text += f" [\\[{sentence.citation}\\]](#{source_anchor(message, sentence.citation)})"
+        if sentence.clinic:
+            text += f" _\\({CLINIC_LABEL}\\)_"
+        for n in sentence.cited:
+            text += f" [\\[{n}\\]](#{source_anchor(message, n)})"
         parts.append(text)
     return " ".join(parts)
 

@@ -244,6 +244,29 @@ class Settings:
     same thing as a listed benefit: "Uneven skin tone" / "imbalance in skin tone" score 0.81 and
     "Keloid scars" / "scars" 0.75 (worth a clarifying word); unrelated list items stay at 0.67 or below."""
 
+    # --- reviewed answers (chatbot/reviewed.py, review_store.py, matching.py) -------------
+    reviewed_answers: bool = True
+    """Serve the clinic's reviewed answers when a question matches one; off, every answer is generated."""
+    reviewed_refresh_seconds: float = 2.0
+    """How often a running engine checks (one read of a counter) whether staff approved, edited or
+    withdrew a reviewed answer in another process; a new approval is served within this time."""
+    match_similarity: float = 0.75
+    """Cosine (all-MiniLM-L6-v2) between a question and a reviewed phrasing at or above which they
+    may mean the same, when they also share words (``match_overlap``) and subjects. Chosen on the 165
+    dev pairs (corpus/eval/matcher_pairs.yaml) with the shipped answers: every grid point with
+    ``match_margin`` 0.08 serves no wrong answer (56 of 75 paraphrases found, precision 1.00); of
+    those, the strictest thresholds are used. With margin 0.06 more paraphrases are found but a near miss is served."""
+    match_overlap: float = 0.30
+    """Dice overlap of content words (after glossary expansion, without "microneedling", "session"...)
+    a question needs with a phrasing, besides ``match_similarity`` (0.0-0.5 score the same on dev)."""
+    match_similarity_alone: float = 0.84
+    """Cosine at which a phrasing matches without shared words ("how uncomfortable is it?" / "is it
+    painful?"); same subjects still required. 0.80-0.84 score the same on dev, 0.88 finds fewer."""
+    match_margin: float = 0.08
+    """How far the matched answer's best phrasing must beat every other reviewed answer's: a question
+    halfway between two reviewed answers gets neither. It decides precision on dev: 0.06 serves
+    "when will I see the final results" the "start to see results" answer, 0.08 serves no wrong one."""
+
     @property
     def chroma_server(self) -> tuple[str, int] | None:
         if self.chroma_host and self.chroma_port:

@@ -144,6 +144,8 @@ def render_answer(answer: Answer, *, message: int, ask: Callable[[str], None] | 
     unique); ``ask`` is called with a related question when one is clicked.
     """
     render_notice(answer, message=message, ask=ask)
+    if answer.reviewed is not None:
+        st.badge(f"Reviewed by the clinic on {answer.reviewed.date}", icon=":material/verified:", color="green")
     if answer.sentences:
         st.markdown(answer_markdown(answer, message=message))
     for note in answer.notes:

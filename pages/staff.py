@@ -1,4 +1,4 @@
-"""Staff: what the bot currently says to the clinic's common questions, a question tester
+"""Staff: the review desk for the clinic's common questions (pages/review_desk.py), a question tester
 with the retrieval scores, and batch checking of a CSV of questions. Password protected."""
 
 from __future__ import annotations
@@ -13,8 +13,9 @@ from chatbot.batch import BatchRow, answer_all, read_questions, rows_to_csv
 from chatbot.chain import Engine
 from chatbot.corpus import CommonQuestion
 from chatbot.errors import ChatbotError
-from chatbot.presentation import CATEGORY_LABELS, escape_markdown
-from pages.common import engine_key, get_engine, render_answer, require_staff
+from chatbot.presentation import escape_markdown
+from pages.common import current_staff, engine_key, get_engine, render_answer, require_staff
+from pages.review_desk import render_desk
 
 settings = require_staff()
 engine = get_engine(settings)
@@ -29,7 +30,7 @@ st.caption(
 @st.cache_resource(max_entries=4, show_spinner="Answering the common questions…")
 def _common_answers(key: str, version: str | None, _engine: Engine) -> list[tuple[CommonQuestion, Answer]]:
     # Keyed by the index version: after a re-ingest the answers are recomputed.
-    return [(q, _engine.ask(q.question)) for q in _engine.common_questions]
+    return [(q, _engine.ask(q.question, reviewed=False)) for q in _engine.common_questions]
 
 
 def common_questions_tab() -> None:
@@ -57,12 +58,7 @@ def common_questions_tab() -> None:
         ),
         hide_index=True, width="stretch",
     )
-    for i, (q, a) in enumerate(shown):
-        with st.container(border=True, key=f"cq-{i}"):
-            st.markdown(f"**{escape_markdown(q.question)}**")
-            label = CATEGORY_LABELS.get(a.guardrail.category, a.guardrail.category)
-            st.caption(escape_markdown(f"{label} · topic: {q.topic} · guardrail reason: {a.guardrail.reason}"))
-            render_answer(a, message=1000 + i)
+    render_desk(settings, engine, current_staff(), [(q.question, a) for q, a in shown])
 
 
 def scores_table(answer: Answer) -> pd.DataFrame:

@@ -294,3 +294,36 @@ def test_content_page_shows_feedback_unanswered_questions_and_charts(staff_env):
     assert list(at.dataframe[0].value["question"]) == ["How long does a microneedling appointment last?"]
     exported = at.get("download_button")[0]
     assert exported.label == "Export these rows (CSV)"
+
+
+def test_the_desk_lists_needs_review_answers_first_with_old_and_new_text(staff_env):
+    from chatbot.review_store import ReviewStore
+    from chatbot.reviewed import StaleQuote, article_sentences, read_yaml
+
+    store = ReviewStore(staff_env)
+    store.import_entries(read_yaml(staff_env.corpus_dir / "reviewed_answers.yaml", article_sentences(staff_env)), actor="test")
+    old = "While some improvements can be seen after one session, multiple treatments may be necessary for more significant results."
+    store.mark_stale({"How many microneedling sessions will I need?": [StaleQuote(1, "microneedling-acne-scars", old, "Most people need three sessions.")]})
+    at = login(open_app("pages/staff.py"))
+    shown = [m.value for m in at.markdown]
+    stale_at = next(i for i, v in enumerate(shown) if "Most people need three sessions" in v)
+    assert any(escape_markdown(old) in v for v in shown[stale_at - 1 : stale_at])
+    first_card = next(i for i, v in enumerate(shown) if v == f"**{escape_markdown('Is microneedling painful?')}**")
+    assert stale_at < first_card, "needs-review answers come before the cards"
+    assert any("Needs review (1)" in s.value for s in at.subheader)
+
+
+def test_a_sentence_found_by_search_is_added_to_the_sources_and_checked(staff_env):
+    at = login(open_app("pages/staff.py"))
+    at.text_input(key="find-3").input("multiple treatments").run()
+    options = at.selectbox(key="pick-3").options
+    wanted = next(o for o in options if "multiple treatments may be necessary" in o)
+    at.selectbox(key="pick-3").select(wanted).run()
+    at.button(key="add-3").click().run()
+    assert not at.exception, at.exception
+    assert at.text_area(key="desk-sources-3").value.endswith(wanted)
+    quote = wanted.split("|", 1)[1].strip()
+    at.text_area(key="desk-answer-3").input(f"{quote} [1]").run()
+    at.text_area(key="desk-sources-3").input(wanted).run()
+    assert any("Supported" in m.value and "multiple treatments" in m.value for m in at.markdown)
+    assert not at.button(key="approve-3").disabled  # the shared password is an admin

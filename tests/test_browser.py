@@ -165,7 +165,7 @@ def test_client_asks_rates_and_staff_find_the_feedback(live_app, browser, tmp_pa
     page.get_by_label("Password", exact=True).fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
     page.get_by_role("tab", name="Common questions").wait_for()
-    page.locator(".st-key-cq-14").wait_for(timeout=STARTUP_SECONDS * 1000)
+    page.locator(".st-key-desk-14").wait_for(timeout=STARTUP_SECONDS * 1000)
     shoot(page, "staff-common-questions.png", shots)
     page.get_by_role("tab", name="Try a question").click()
     page.locator(".st-key-try_question input").fill("Can I have microneedling while on isotretinoin?")

@@ -11,6 +11,7 @@ import pytest
 
 from chatbot.evaluation import check_gate, evaluate, load_questions, questions_path, summarize
 from chatbot.evaluation.gate import FACT_RECALL_FLOOR
+from chatbot.evaluation.matching import evaluate_matcher
 from chatbot.evaluation.summary import failures
 
 
@@ -18,7 +19,8 @@ from chatbot.evaluation.summary import failures
 def test_split(engine):
     questions = load_questions(questions_path(engine.settings), split="test")
     evaluation = evaluate(engine, questions)
-    return summarize(evaluation), [r.to_json() for r in evaluation.results]
+    summary = summarize(evaluation) | {"matcher": evaluate_matcher(engine)}
+    return summary, [r.to_json() for r in evaluation.results]
 
 
 def _explain(checks, results) -> str:

@@ -21,11 +21,37 @@ from pathlib import Path
 from typing import Any
 
 from chatbot.evaluation.gate import QUALITY_GATE, GateCheck, check_gate
+from chatbot.evaluation.matching import evaluate_matcher
 from chatbot.evaluation.questions import EvalQuestion, load_questions, questions_path
 from chatbot.evaluation.report import build_report, json_summary, latest_report, load_report, report_folders, write_report
 from chatbot.evaluation.runner import Evaluation, QuestionResult, evaluate, mode_name
 from chatbot.evaluation.summary import summarize
 from chatbot.settings import Settings
+
+
+def reviewed_effect(engine, questions: Sequence[EvalQuestion]) -> dict[str, Any]:
+    """Fact recall with the shipped reviewed answers (corpus/reviewed_answers.yaml, imported into a
+    temporary database) and without any, and how many labelled questions a reviewed answer serves."""
+    import tempfile
+
+    from chatbot.chain import Engine
+    from chatbot.evaluation.matching import reviewed_path
+    from chatbot.evaluation.summary import answer_summary
+    from chatbot.review_store import ReviewStore
+    from chatbot.reviewed import article_sentences, read_yaml
+
+    with tempfile.TemporaryDirectory() as tmp:
+        on_settings = engine.settings.replace(feedback_db=Path(tmp) / "reviewed.sqlite3", reviewed_answers=True)
+        entries = read_yaml(reviewed_path(on_settings), article_sentences(on_settings))
+        ReviewStore(on_settings).import_entries(entries, actor="eval")
+        on = evaluate(Engine(on_settings, embedder=engine.embedder), questions, baselines=False)
+    off = evaluate(Engine(engine.settings.replace(reviewed_answers=False), embedder=engine.embedder), questions, baselines=False)
+    served = [r.id for r in on.results if r.generator == "reviewed"]
+    return {
+        "answers": len(entries), "questions": len(questions), "served": len(served), "served_ids": served,
+        "fact_recall_on": answer_summary(on.results)["answers"]["fact_recall"],
+        "fact_recall_off": answer_summary(off.results)["answers"]["fact_recall"],
+    }
 
 
 def mode_engines(engine) -> list:
@@ -64,6 +90,11 @@ def run_evaluation(
 
         findings = [f.to_json() for f in lint_corpus(settings, engines[0].embedder).findings]
     report = build_report(evaluations, split=split, previous=latest_report(reports_dir, split=split), corpus_health=findings)
+    report["reviewed"] = reviewed_effect(engines[0], questions)
+    report["matcher"] = evaluate_matcher(engines[0])
+    from chatbot.evaluation.gate import check_gate as _gate
+
+    report["gate"] = [{"metric": c.metric, "threshold": c.threshold, "value": c.value, "passed": c.passed} for c in _gate(report)]
     write_report(report, reports_dir)
     return report
 

@@ -93,6 +93,10 @@ def render_markdown(report: Mapping[str, Any]) -> str:
         "`answers.fact_recall` is the target; `answers.fact_recall_by_split.*` is the no-regression floor, the recall "
         "measured when the target was not met yet, so that recall cannot slide unnoticed.",
         "",
+        "## Reviewed answers",
+        "",
+        *[f"- {line}" for line in reviewed_lines(report)],
+        "",
         "## Retrieval (relevant = an expected article)",
         "",
         *table(["ranking", *RETRIEVAL_COLUMNS, "questions"], retrieval_rows(report["retrieval"])),
@@ -152,6 +156,24 @@ def _health_section(report: Mapping[str, Any]) -> list[str]:
     return ["## Corpus health (`chatbot lint-corpus`)", "", *table(["kind", "where", "text", "detail"], rows, empty="No problems found."), ""]
 
 
+def reviewed_lines(report: Mapping[str, Any]) -> list[str]:
+    """Reviewed answers: questions served, fact recall on and off, matcher precision and recall."""
+    lines = []
+    r = report.get("reviewed")
+    if r:
+        lines.append(
+            f"reviewed answers: {r['served']} of {r['questions']} labelled questions served one of the {r['answers']} reviewed answers; "
+            f"fact recall {fmt(r['fact_recall_on'])} with them, {fmt(r['fact_recall_off'])} without"
+        )
+    for split, m in (report.get("matcher") or {}).items():
+        lines.append(
+            f"matcher ({split} pairs): precision {fmt(m['precision'])} ({m['found']} right, {m['wrong']} wrong), "
+            f"recall {fmt(m['recall'])} ({m['found']} of {m['same']} paraphrases)"
+        )
+        lines += [f"  wrong: {w}" for w in m.get("wrong_pairs", [])]
+    return lines
+
+
 def terminal_summary(report: Mapping[str, Any], *, max_changes: int = 20) -> str:
     """A short plain-text summary for the terminal (``chatbot eval`` without ``--json``)."""
     lines = [f"Evaluated {report['questions']} {report['split']} questions ({report['mode']}); report in {report.get('folder')}", ""]
@@ -167,7 +189,9 @@ def terminal_summary(report: Mapping[str, Any], *, max_changes: int = 20) -> str
             f"p95 {fmt(m['latency_ms']['p95'], 0)} ms"
         )
     recalls = ", ".join(f"{c} {fmt(s['recall'], 2)}" for c, s in report["guardrail"]["per_category"].items())
-    lines += [f"  guardrail recall: {recalls}", "", "Quality gate:"]
+    lines += [f"  guardrail recall: {recalls}"]
+    lines += [f"  {line}" for line in reviewed_lines(report)]
+    lines += ["", "Quality gate:"]
     lines += [
         f"  {'pass' if g['passed'] else 'FAIL'}  {g['metric']} = {fmt(g['value'])} ({g.get('bound', 'minimum')} {fmt(g['threshold'])})"
         for g in report["gate"]

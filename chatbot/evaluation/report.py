@@ -28,7 +28,9 @@ from chatbot.evaluation.summary import answer_summary, summarize
 log = logging.getLogger(__name__)
 
 REPORT_PREFIX = "eval-"
-SUMMARY_KEYS = ("split", "questions", "mode", "retrieval", "retrieval_by_section", "answers", "guardrail", "latency_ms", "modes", "gate")
+SUMMARY_KEYS = (
+    "split", "questions", "mode", "retrieval", "retrieval_by_section", "answers", "guardrail", "latency_ms", "modes", "reviewed", "matcher", "gate",
+)
 
 
 def build_report(

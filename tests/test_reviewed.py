@@ -1,0 +1,293 @@
+"""Reviewed answers: the store, YAML import/export, serving, the strict matcher, staleness."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+import yaml
+
+from chatbot.errors import ReviewConflictError, ReviewedAnswersError
+from chatbot.evaluation.matching import evaluate_matcher
+from chatbot.matching import qualifiers
+from chatbot.review_store import ReviewStore, mark_stale_answers
+from chatbot.reviewed import NEEDS_REVIEW, REVIEWED, WITHDRAWN, AnswerContent, Source, article_sentences, read_yaml
+from tests.conftest import CORPUS, ROOT, chatbot_env, copy_corpus, make_settings
+
+SHIPPED = CORPUS / "reviewed_answers.yaml"
+BIN = Path(sys.executable).parent
+SESSIONS = "How many microneedling sessions will I need?"
+
+
+@pytest.fixture
+def settings(built_settings, tmp_path):
+    return built_settings.replace(feedback_db=tmp_path / "db" / "feedback.sqlite3")
+
+
+@pytest.fixture(scope="module")
+def articles(built_settings):
+    return article_sentences(built_settings)
+
+
+def run_cli(settings, *args: str, timeout: float = 300) -> subprocess.CompletedProcess:
+    env = chatbot_env(settings, CHATBOT_FEEDBACK_DB=str(settings.feedback_db))
+    return subprocess.run([str(BIN / "chatbot"), *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout)
+
+
+def draft(question: str = SESSIONS) -> AnswerContent:
+    quote = "While some improvements can be seen after one session, multiple treatments may be necessary for more significant results."
+    return AnswerContent(question, f"{quote} [1] Our clinic plans three sessions to start with. [2]",
+                         (Source("microneedling-acne-scars", quote), Source(clinic=True)))
+
+
+# --- the store -----------------------------------------------------------------------------------
+
+
+def test_a_draft_is_served_only_after_approval_and_history_records_who(settings):
+    store = ReviewStore(settings)
+    revision = store.save_draft(draft(), author="ed")
+    assert store.served() == []
+    store.approve(SESSIONS, revision, approver="dr.lee")
+    [served] = store.served()
+    assert served.reviewed_by == "dr.lee" and served.status == REVIEWED and served.content == draft()
+    actions = [(e.actor, e.action) for e in store.history(served.id)]
+    assert actions == [("dr.lee", "approve"), ("ed", "draft")]
+    store.withdraw(SESSIONS, actor="dr.lee")
+    assert store.served() == [] and store.get(SESSIONS).status == WITHDRAWN
+
+
+def test_a_second_approval_of_the_same_revision_at_once_is_refused_once(settings):
+    store = ReviewStore(settings)
+    revision = store.save_draft(draft(), author="ed")
+    outcomes: list[str] = []
+    start = threading.Barrier(2)
+
+    def approve(name: str) -> None:
+        start.wait()
+        try:
+            ReviewStore(settings).approve(SESSIONS, revision, approver=name)
+            outcomes.append("approved")
+        except ReviewConflictError as exc:
+            outcomes.append(str(exc))
+
+    threads = [threading.Thread(target=approve, args=(n,)) for n in ("dr.a", "dr.b")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    assert sorted(outcomes)[0] == "approved" and "already approved by dr." in sorted(outcomes)[1]
+    approvals = [e for e in store.history(store.get(SESSIONS).id) if e.action == "approve"]
+    assert len(approvals) == 1
+
+
+def test_an_edit_saved_over_a_newer_revision_is_refused_and_nothing_is_lost(settings):
+    store = ReviewStore(settings)
+    first = store.save_draft(draft(), author="ed")
+    store.save_draft(draft(), author="ann", based_on=first)
+    with pytest.raises(ReviewConflictError, match="changed meanwhile"):
+        store.save_draft(draft(), author="ed", based_on=first)
+    assert [r.author for r in store.revisions(store.get(SESSIONS).id)] == ["ann", "ed"]
+
+
+def test_a_read_only_database_gives_a_clear_message_and_keeps_what_is_stored(settings):
+    store = ReviewStore(settings)
+    store.approve(SESSIONS, store.save_draft(draft(), author="ed"), approver="dr.lee")
+    os.chmod(settings.feedback_db, 0o444)
+    os.chmod(settings.feedback_db.parent, 0o555)
+    try:
+        if os.access(settings.feedback_db, os.W_OK):
+            pytest.skip("running as a user who can write read-only files")  # pragma: no cover
+        with pytest.raises(ReviewedAnswersError, match="read-only"):
+            store.withdraw(SESSIONS, actor="dr.lee")
+    finally:
+        os.chmod(settings.feedback_db.parent, 0o755)
+        os.chmod(settings.feedback_db, 0o644)
+    assert [a.question for a in store.served()] == [SESSIONS]
+
+
+def test_a_locked_database_gives_a_clear_message_and_nothing_is_half_done(settings):
+    import sqlite3
+
+    store = ReviewStore(settings)
+    store.approve(SESSIONS, store.save_draft(draft(), author="ed"), approver="dr.lee")
+    impatient = ReviewStore(settings.replace(feedback_busy_timeout_seconds=0.1, feedback_write_attempts=2))
+    holder = sqlite3.connect(settings.feedback_db, isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")  # another program holds the file
+    try:
+        with pytest.raises(ReviewedAnswersError, match="locked by another program.*nothing was changed"):
+            impatient.withdraw(SESSIONS, actor="dr.lee")
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert [a.question for a in store.served()] == [SESSIONS]
+    assert [e.action for e in store.history(store.get(SESSIONS).id)] == ["approve", "draft"]
+
+
+# --- import ----------------------------------------------------------------------------------------
+
+
+def test_the_shipped_file_is_valid_and_covers_the_fifteen_common_questions(articles):
+    entries = read_yaml(SHIPPED, articles)
+    common = [q["question"] for q in yaml.safe_load((CORPUS / "common_questions.yaml").read_text())["questions"]]
+    assert sorted(e.content.question for e in entries) == sorted(common)
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda e: e.pop("sources"), "entry 3 .*`sources` must be a non-empty list"),
+        (lambda e: e["sources"][0].update(article="no-such-article"), "entry 3 .*not in the corpus"),
+        (lambda e: e["sources"][0].update(quote="Microneedling cures everything."), "entry 3 .*not a sentence of"),
+        (lambda e: e.update(colour="blue"), "entry 3: unknown key"),
+    ],
+)
+def test_a_bad_import_names_the_entry_and_stores_nothing(settings, tmp_path, change, message):
+    data = yaml.safe_load(SHIPPED.read_text())
+    change(data["answers"][2])
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(yaml.safe_dump(data))
+    ReviewStore(settings).save_draft(draft(), author="ed")
+    result = run_cli(settings, "answers", "import", str(bad))
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert __import__("re").search(message, result.stderr), result.stderr
+    assert [a.question for a in ReviewStore(settings).answers()] == [SESSIONS]  # nothing imported, nothing lost
+
+
+def test_an_unsupported_sentence_cannot_be_imported(settings, tmp_path):
+    data = yaml.safe_load(SHIPPED.read_text())
+    data["answers"][0]["answer"] = data["answers"][0]["answer"].replace("[1]", "[1] Microneedling never hurts anyone at all [2]", 1)
+    bad = tmp_path / "claim.yaml"
+    bad.write_text(yaml.safe_dump(data))
+    result = run_cli(settings, "answers", "import", str(bad))
+    assert result.returncode == 1 and "is not supported by what it cites" in result.stderr
+    assert ReviewStore(settings).answers() == []
+
+
+# --- serving ---------------------------------------------------------------------------------------
+
+
+def test_import_then_ask_serves_the_reviewed_answer_but_not_for_the_neck(settings):
+    imported = run_cli(settings, "answers", "import", str(SHIPPED))
+    assert imported.returncode == 0, imported.stderr
+    hurt = json.loads(run_cli(settings, "ask", "--json", "does microneedling hurt").stdout)
+    assert hurt["reviewed"]["question"] == "Is microneedling painful?" and hurt["reviewed"]["reviewed_by"]
+    assert hurt["generator"] == "reviewed" and hurt["citations"]
+    neck = json.loads(run_cli(settings, "ask", "--json", "does microneedling hurt on the neck").stdout)
+    assert neck["reviewed"] is None
+    exported = settings.feedback_db.parent / "out.yaml"
+    assert run_cli(settings, "answers", "export", str(exported)).returncode == 0
+    assert len(yaml.safe_load(exported.read_text())["answers"]) == 15
+
+
+@pytest.fixture
+def reviewed_engine(settings, embedder):
+    from chatbot.chain import Engine
+
+    ReviewStore(settings).import_entries(read_yaml(SHIPPED, article_sentences(settings)), actor="test")
+    return Engine(settings, embedder=embedder)
+
+
+@pytest.mark.parametrize(
+    ("question", "history", "served"),
+    [
+        ("How many sessions will I need?", [], SESSIONS),
+        ("How many sessions for acne scars?", [], None),
+        ("How many sessions for large pores?", [], None),
+        ("I'm pregnant, does it hurt?", [], None),
+        ("does it hurt?", ["I'm pregnant"], None),
+        ("I think my skin is infected, there is pus", [], None),
+        ("how much does microneedling cost", [], None),
+    ],
+)
+def test_the_engine_serves_reviewed_answers_only_to_the_same_question(reviewed_engine, question, history, served):
+    answer = reviewed_engine.ask(question, history)
+    assert (answer.reviewed.question if answer.reviewed else None) == served
+    if question.startswith("I'm pregnant") or history:
+        assert answer.guardrail.category == "medical"
+
+
+def test_a_newly_approved_answer_is_served_without_a_restart(settings, embedder):
+    from chatbot.chain import Engine
+
+    engine = Engine(settings.replace(reviewed_refresh_seconds=0.0), embedder=embedder)
+    assert engine.ask("How many microneedling sessions will I need?").reviewed is None
+    other = ReviewStore(settings)  # another process, as far as the engine knows
+    other.approve(SESSIONS, other.save_draft(draft(), author="ed"), approver="dr.lee")
+    answer = engine.ask("How many microneedling sessions will I need?")
+    assert answer.reviewed is not None and answer.reviewed.reviewed_by == "dr.lee"
+    assert answer.sentences[-1].clinic and "(From the clinic)" in answer.text
+
+
+# --- the matcher -------------------------------------------------------------------------------------
+
+
+def test_qualifiers_keep_the_subject_a_question_adds():
+    assert "concern:scars" in qualifiers("How many sessions for acne scars?")
+    assert qualifiers("How many sessions for acne scars?") != qualifiers("How many sessions for large pores?")
+    assert "health:pregnancy" in qualifiers("I'm pregnant, does it hurt?")
+    assert "area:the neck" in qualifiers("does microneedling hurt on the neck")
+
+
+def test_matcher_precision_and_recall_on_the_labelled_pairs(engine):
+    scores = evaluate_matcher(engine)
+    print({split: {k: v for k, v in s.items() if k != "wrong_pairs"} for split, s in scores.items()})
+    assert scores["dev"]["precision"] == 1.0 and scores["dev"]["recall"] >= 0.7
+    assert scores["test"]["precision"] >= 0.99, scores["test"]["wrong_pairs"]
+
+
+# --- staleness -----------------------------------------------------------------------------------------
+
+
+def test_changing_a_quoted_sentence_marks_the_answer_and_check_fails(tmp_path, embedder):
+    from chatbot.chain import Engine
+    from chatbot.index import build_index
+
+    corpus = copy_corpus(tmp_path / "corpus")
+    shutil.copy(CORPUS / "common_questions.yaml", corpus / "common_questions.yaml")
+    settings = make_settings(tmp_path, corpus_dir=corpus, common_questions_file=corpus / "common_questions.yaml")
+    build_index(settings, embedder, show_progress=False)
+    ReviewStore(settings).import_entries(read_yaml(SHIPPED, article_sentences(settings)), actor="test")
+    assert run_cli(settings, "answers", "check").returncode == 0
+    article = corpus / "microneedling-acne-scars.md"
+    old = "While some improvements can be seen after one session, multiple treatments may be necessary for more significant results."
+    article.write_text(article.read_text().replace(old, old.replace("multiple treatments", "three to six treatments")))
+    report = build_index(settings, embedder, show_progress=False)
+    assert SESSIONS in report.needs_review
+    stale = ReviewStore(settings).get(SESSIONS)
+    assert stale.status == NEEDS_REVIEW and stale.stale[0].old == old and "three to six" in stale.stale[0].new
+    check = run_cli(settings, "answers", "check")
+    assert check.returncode == 1 and SESSIONS in check.stdout and "three to six" in check.stdout
+    assert Engine(settings, embedder=embedder).ask(SESSIONS).reviewed is None  # the generated answer instead
+    assert mark_stale_answers(settings) == []  # already marked: nothing new
+
+
+# --- the desk's checks -----------------------------------------------------------------------------------
+
+
+def test_the_generated_answer_can_be_approved_as_it_stands(engine, articles):
+    from chatbot.review_desk import approval_problems, check_support, draft_from_answer
+
+    answer = engine.ask(SESSIONS, reviewed=False)
+    content = draft_from_answer(SESSIONS, answer, articles)
+    assert len(content.sentences) == len(answer.sentences) and content.sources
+    checks = check_support(content, engine.embedder, engine.settings, engine.scoring().idf)
+    assert approval_problems(content, articles, checks) == []
+
+
+def test_an_unsupported_sentence_blocks_approval_unless_it_is_a_clinic_statement(engine, articles):
+    from chatbot.review_desk import approval_problems, check_support
+
+    quote = "During a microneedling session, a professional will apply a numbing cream to reduce discomfort."
+    claim = AnswerContent(SESSIONS, f"{quote} [1] Microneedling is completely painless for everyone. [1]", (Source("microneedling-acne-scars", quote),))
+    checks = check_support(claim, engine.embedder, engine.settings, engine.scoring().idf)
+    assert [c.supported for c in checks] == [True, False]
+    assert any("completely painless" in p for p in approval_problems(claim, articles, checks))
+    clinic = AnswerContent(SESSIONS, f"{quote} [1] A session costs 150 euros. [2]", (Source("microneedling-acne-scars", quote), Source(clinic=True)))
+    checks = check_support(clinic, engine.embedder, engine.settings, engine.scoring().idf)
+    assert checks[1].clinic and approval_problems(clinic, articles, checks) == []
