@@ -79,6 +79,10 @@ class Answer:
     generator: str = "extractive"
     verification: dict[str, Any] = field(default_factory=dict)
     """LLM mode: what citation verification dropped or corrected."""
+    language: str = "en"
+    """ISO 639-1 code of the question's language (``chatbot/language.py``)."""
+    intro: str = ""
+    """Shown just before the quotes: for another language, the note that the articles are in English."""
 
     @property
     def body(self) -> str:
@@ -94,7 +98,7 @@ class Answer:
         if g.category != MEDICAL and g.message:
             parts.append(g.message)
         if self.body:
-            parts.append(self.body)
+            parts.extend([self.intro, self.body] if self.intro else [self.body])
         parts.extend(self.notes)
         if g.category == MEDICAL and g.message:
             parts.append(g.message)
@@ -116,6 +120,7 @@ class Answer:
             "disclaimer": self.disclaimer,
             "related_questions": list(self.related_questions),
             "generator": self.generator,
+            "language": self.language,
         }
         if self.verification:
             data["verification"] = self.verification

@@ -31,6 +31,7 @@ from chatbot.corpus import CommonQuestion, load_common_questions
 from chatbot.embeddings import Embedder
 from chatbot.errors import InvalidQuestionError
 from chatbot.glossary import expand
+from chatbot.glossary_i18n import english_terms
 from chatbot.guardrails import (
     GENERAL,
     MEDICAL,
@@ -41,7 +42,10 @@ from chatbot.guardrails import (
     medical_terms,
     with_unmentioned_note,
 )
-from chatbot.retrieval import HybridRetriever, LiveIndex, Mode, ScoredPassage, reciprocal_rank_fusion, search
+from chatbot.guardrails_i18n import MultilingualGuardrail
+from chatbot.language import ENGLISH, Detection, LanguageDetector
+from chatbot.messages import load_messages
+from chatbot.retrieval import HybridRetriever, LiveIndex, Mode, ScoredPassage, reciprocal_rank_fusion, search, search_multilingual
 from chatbot.settings import Settings, load_settings
 from chatbot.text import correct_spelling
 
@@ -121,6 +125,17 @@ class Turn:
     verdict: GuardrailVerdict | None = None
     started: float = field(default_factory=time.perf_counter)
     timings: dict[str, float] = field(default_factory=dict)
+    detection: Detection | None = None
+    """The question's language; not English means ``vector`` is its multilingual (e5) embedding."""
+
+    @property
+    def language(self) -> str:
+        return self.detection.language if self.detection else ENGLISH
+
+    @property
+    def foreign(self) -> bool:
+        """Not in English (supported or not): answered by the multilingual path."""
+        return self.language != ENGLISH
 
 
 class Engine:
@@ -141,6 +156,17 @@ class Engine:
         self._common_vectors = self.embedder.embed([q.question for q in self.common_questions])
         self.guardrail = Guardrail(self.settings, self.embedder, extra_general=[q.question for q in self.common_questions])
         self.generator = generator
+        self.messages = load_messages(self.settings.messages_file)  # a malformed catalogue fails here, naming the entry
+        self.detector = LanguageDetector(self.settings)
+        self.e5 = None
+        if self.settings.multilingual:
+            from chatbot.embeddings import multilingual_embedder
+
+            self.e5 = multilingual_embedder(threads=self.settings.query_threads)
+            self.guardrail_i18n = MultilingualGuardrail(self.settings, self.e5, self.messages)
+            self._common_vectors_e5 = self.e5.embed_queries([q.question for q in self.common_questions])
+            # e5 cosines are compressed: two sentences of one passage score about 0.85 whatever they say.
+            self._e5_settings = self.settings.replace(sentence_duplicate_similarity=self.settings.multilingual_sentence_duplicate_similarity)
         self._vocab_lock = threading.Lock()
         self._vocab: tuple[str | None, frozenset[str]] = (None, frozenset())
         self.chain: Runnable = (
@@ -167,7 +193,7 @@ class Engine:
         """
         turn = self._guard(self._retrieve(self._prepare({"question": question, "history": list(history)})))
         generator = self.generator
-        if generator is not None and hasattr(generator, "stream") and turn.verdict.category not in (OUT_OF_SCOPE, "urgent"):
+        if generator is not None and hasattr(generator, "stream") and turn.verdict.category not in (OUT_OF_SCOPE, "urgent") and not turn.foreign:
             result = None
             for piece in generator.stream(turn, self):
                 if isinstance(piece, str):
@@ -186,6 +212,23 @@ class Engine:
     def search(self, query: str, *, k: int | None = None, mode: Mode = "hybrid") -> list[ScoredPassage]:
         return search(self.index, self.settings, query, self.query_vector(query), k=k, mode=mode)
 
+    def search_multilingual(self, question: str, *, k: int | None = None) -> list[ScoredPassage]:
+        """The passages a question in another language is answered from (its e5 embedding, the
+        glossary's English terms added when ``multilingual_glossary`` is on)."""
+        if self.e5 is None:
+            return []
+        detection = self.detector.detect(question)
+        vector = self.e5.embed_one(self._multilingual_query(question, detection.language))
+        return search_multilingual(self.index, self.settings, vector, dimension=self.e5.dimension, k=k) or []
+
+    def _multilingual_query(self, question: str, language: str) -> str:
+        """What a question in another language is embedded as: itself, followed by the English names of
+        the articles' key terms it uses ("duele" -> "(pain)") when the glossary is on."""
+        if not self.settings.multilingual_glossary:
+            return question
+        terms = english_terms(question, language)
+        return f"{question} ({terms})" if terms else question
+
     def query_vector(self, text: str) -> np.ndarray:
         """The embedding a question is searched with. When it uses lay words ("zits", "saggy"),
         the embedding of the question with their article terms is mixed in, at ``lay_term_weight``."""
@@ -196,11 +239,14 @@ class Engine:
         mixed = vector + self.settings.lay_term_weight * lay
         return (mixed / np.linalg.norm(mixed)).astype(np.float32)
 
-    def related_questions(self, vector: np.ndarray, *, limit: int = 3) -> list[str]:
-        """Common questions closest to ``vector``: what to offer when a question is out of scope."""
+    def related_questions(self, vector: np.ndarray, *, limit: int = 3, multilingual: bool = False) -> list[str]:
+        """Common questions closest to ``vector``: what to offer when a question is out of scope.
+        ``multilingual``: ``vector`` is an e5 embedding (a question in another language); the
+        questions offered stay in English."""
         if not self.common_questions:
             return []
-        order = np.argsort(-(self._common_vectors @ vector))[:limit]
+        matrix = self._common_vectors_e5 if multilingual else self._common_vectors
+        order = np.argsort(-(matrix @ vector))[:limit]
         return [self.common_questions[i].question for i in order]
 
     # --- pipeline steps ------------------------------------------------------------
@@ -210,6 +256,12 @@ class Engine:
         question = clean_question(data.get("question"), max_chars=s.max_question_chars)
         history = clean_history(data.get("history") or [], max_chars=s.max_question_chars, max_turns=s.max_history_turns)
         turn = Turn(question=question, history=history)
+        turn.detection = self.detector.detect(question)
+        if turn.foreign and self.e5 is not None:
+            # The spelling corrector and the follow-up rules know English only: the question is searched as asked.
+            turn.query = turn.corrected = question
+            turn.vector = self.e5.embed_one(self._multilingual_query(question, turn.language))
+            return turn
         vocabulary = self._vocabulary()
         spelled = self.index.snapshot().keywords.surface_words
         known = self.embedder.known_words
@@ -227,12 +279,36 @@ class Engine:
         return turn
 
     def _retrieve(self, turn: Turn) -> Turn:
+        if turn.foreign and self.e5 is not None:
+            found = None
+            if turn.detection.supported:  # an unsupported language is never quoted
+                found = search_multilingual(self.index, self.settings, turn.vector, dimension=self.e5.dimension)
+                if found is None:
+                    log.warning("no multilingual vectors in the index; run `chatbot ingest`")
+            turn.passages = found or []
+            turn.timings["retrieve"] = (time.perf_counter() - turn.started) * 1000
+            return turn
         turn.passages = search(self.index, self.settings, turn.query, turn.vector)
         turn.timings["retrieve"] = (time.perf_counter() - turn.started) * 1000
         return turn
 
     def _guard(self, turn: Turn) -> Turn:
         best = max((p.dense_score for p in turn.passages), default=0.0)
+        if turn.foreign and self.e5 is not None:
+            if not turn.detection.supported:
+                turn.verdict = self.guardrail_i18n.unsupported(turn.question, turn.vector, turn.language)
+                return turn
+            turn.verdict = self.guardrail_i18n.classify(
+                turn.question, turn.language, turn.vector, best_passage_similarity=best, vocabulary=self._vocabulary()
+            )
+            if turn.verdict.category == MEDICAL and turn.passages:
+                # As in English: a personal health question also reads what the articles say about risks.
+                safety = search_multilingual(self.index, self.settings, self.e5.embed_one(SAFETY_QUERY), dimension=self.e5.dimension) or []
+                rankings = [turn.passages, safety]
+                fused = reciprocal_rank_fusion([[p.chunk.id for p in r] for r in rankings], [1.0, 1.0], k=self.settings.rrf_k)
+                by_id = {p.chunk.id: p for r in reversed(rankings) for p in r}
+                turn.passages = [by_id[c] for c in sorted(fused, key=lambda c: -fused[c])[: self.settings.retrieval_k]]
+            return turn
         history_verdicts = []
         if turn.follow_up:
             # A follow-up inherits an urgent or medical situation stated earlier ("I'm pregnant" ... "does it hurt?").
@@ -271,7 +347,7 @@ class Engine:
 
     def _compose(self, turn: Turn) -> Answer:
         result = None
-        if self.generator is not None and turn.verdict.category not in (OUT_OF_SCOPE, "urgent"):
+        if self.generator is not None and turn.verdict.category not in (OUT_OF_SCOPE, "urgent") and not turn.foreign:
             result = self.generator.generate(turn, self)
         return self._finish(turn, result)
 
@@ -288,10 +364,17 @@ class Engine:
             notes, extra, generator_name = tuple(result.notes), dict(result.verification), result.name
         else:
             sentences, citations, notes = self.quote(turn)
-        verdict = with_unmentioned_note(verdict, [p.chunk.text for p in turn.passages])
+        language = turn.language
+        if not turn.foreign:
+            verdict = with_unmentioned_note(verdict, [p.chunk.text for p in turn.passages])
         if verdict.category == GENERAL and not sentences:
-            verdict = GuardrailVerdict(OUT_OF_SCOPE, "no passage sentence answers it closely enough", OUT_OF_SCOPE_MESSAGE, "no-answer")
-        related = tuple(self.related_questions(turn.vector)) if verdict.category == OUT_OF_SCOPE else ()
+            message = self.messages.text("out_of_scope", language) if turn.foreign else OUT_OF_SCOPE_MESSAGE
+            verdict = GuardrailVerdict(OUT_OF_SCOPE, "no passage sentence answers it closely enough", message, "no-answer")
+        supported = turn.detection is None or turn.detection.supported
+        related = (
+            tuple(self.related_questions(turn.vector, multilingual=turn.foreign and self.e5 is not None))
+            if verdict.category == OUT_OF_SCOPE and supported else ()
+        )
         done = time.perf_counter()
         turn.timings["answer"] = (done - answer_started) * 1000
         turn.timings["total"] = (done - turn.started) * 1000
@@ -307,6 +390,9 @@ class Engine:
             timings_ms=dict(turn.timings),
             generator=generator_name,
             verification=extra,
+            language=language,
+            intro=self.messages.text("note", language) if turn.foreign and supported else "",
+            disclaimer=self.messages.text("disclaimer", language) if supported else self.messages.text("disclaimer"),
         )
 
     def quote(self, turn: Turn) -> tuple[list[AnswerSentence], list[Citation], tuple[str, ...]]:
@@ -314,6 +400,9 @@ class Engine:
         A medical question's sentences are also matched on its situation's glossary terms, and a
         follow-up's on the follow-up itself."""
         verdict = turn.verdict
+        if turn.foreign and self.e5 is not None:
+            # The passages carry their e5 sentence vectors: sentences are ranked in the question's space.
+            return extractive_answer(turn.query, turn.vector, turn.passages, verdict, self.scoring(), self._e5_settings)
         query = f"{turn.query} {medical_terms(verdict)}".strip() if verdict.category == MEDICAL else turn.query
         # The conversation chose the passages (its subject); the sentences must answer what is
         # asked now: "how many sessions?" after "acne scars?" (dev fact recall 0.779 -> 0.791).

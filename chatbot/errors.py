@@ -52,3 +52,7 @@ class BatchFileError(ChatbotError):
 
 class EvaluationError(ChatbotError):
     """The labelled question file or a saved evaluation report cannot be used."""
+
+
+class MessageCatalogueError(ChatbotError):
+    """The translated message catalogue (``chatbot/messages.yaml``) cannot be used."""

@@ -23,7 +23,7 @@ from pydantic import ConfigDict
 
 from chatbot.errors import ChatbotError, ChromaUnavailableError, IndexCorruptError, IndexMissingError
 from chatbot.glossary import expand
-from chatbot.index import StoredChunk, connect, index_state, open_collection
+from chatbot.index import MULTILINGUAL_SUFFIX, StoredChunk, connect, index_state, open_collection
 from chatbot.settings import Settings
 from chatbot.text import surface_words, tokenize
 
@@ -111,6 +111,8 @@ class Snapshot:
     collection: object
     ids: tuple[str, ...]
     keywords: KeywordIndex
+    multilingual: object | None = None
+    """The version's multilingual (e5) vector set, None when the index was built without it."""
 
 
 class LiveIndex:
@@ -200,7 +202,13 @@ class LiveIndex:
             raise IndexCorruptError(
                 f"index version {version} cannot be read ({type(exc).__name__}: {exc}); run `chatbot ingest` to rebuild it"
             ) from exc
-        return Snapshot(version, collection, tuple(ids), KeywordIndex(texts, backend=self.bm25_backend))
+        multilingual = None
+        if self.settings.multilingual:
+            try:
+                multilingual = open_collection(self._client, f"{version}{MULTILINGUAL_SUFFIX}")
+            except Exception:  # built with multilingual off: other languages fall back to the English search
+                log.warning("index version %s has no multilingual vectors; run `chatbot ingest` to add them", version)
+        return Snapshot(version, collection, tuple(ids), KeywordIndex(texts, backend=self.bm25_backend), multilingual)
 
     def run(self, operation):
         """Run ``operation(snapshot)``. If it fails (the version vanished under a re-ingest, the
@@ -287,6 +295,40 @@ def search(index: LiveIndex, settings: Settings, query: str, vector: np.ndarray,
                 dense_rank=dense_order.index(cid) + 1 if cid in dense else 0,
                 bm25_rank=keyword_order.index(cid) + 1 if cid in keyword else 0,
             )
+            for cid in top
+        ]
+
+    return index.run(run)
+
+
+def search_multilingual(
+    index: LiveIndex, settings: Settings, vector: np.ndarray, *, dimension: int, k: int | None = None
+) -> list[ScoredPassage] | None:
+    """The ``k`` best passages for a non-English question by its multilingual (e5) embedding ``vector``:
+    dense search only (keywords don't match across languages), spread over articles like ``search``.
+    The passages carry their e5 sentence vectors, so the answerer ranks sentences in the same space.
+    None when the live version has no multilingual vectors."""
+    k = k or settings.retrieval_k
+
+    def run(snap: Snapshot) -> list[ScoredPassage] | None:
+        if snap.multilingual is None:
+            return None
+        if not snap.ids:
+            return []
+        got = snap.multilingual.query(
+            query_embeddings=[np.asarray(vector, dtype=np.float32)],
+            n_results=min(settings.diversity_pool, len(snap.ids)),
+            include=["documents", "metadatas", "distances"],
+        )
+        ids = list(got["ids"][0])
+        chunks = {
+            cid: StoredChunk.from_record(cid, doc, meta, dimension)
+            for cid, doc, meta in zip(ids, got["documents"][0], got["metadatas"][0])
+        }
+        dense = {cid: 1.0 - float(d) for cid, d in zip(ids, got["distances"][0])}
+        top = diversify(ids, [chunks[c].article for c in ids], k=k, per_article=settings.max_passages_per_article)
+        return [
+            ScoredPassage(chunk=chunks[cid], score=dense[cid], dense_score=dense[cid], bm25_score=0.0, dense_rank=ids.index(cid) + 1, bm25_rank=0)
             for cid in top
         ]
 
