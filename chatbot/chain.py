@@ -217,17 +217,23 @@ class Engine:
         glossary's English terms added when ``multilingual_glossary`` is on)."""
         if self.e5 is None:
             return []
-        detection = self.detector.detect(question)
-        vector = self.e5.embed_one(self._multilingual_query(question, detection.language))
-        return search_multilingual(self.index, self.settings, vector, dimension=self.e5.dimension, k=k) or []
+        language = self.detector.detect(question).language
+        vector = self.e5.embed_one(self._multilingual_query(question, language))
+        return search_multilingual(
+            self.index, self.settings, vector, dimension=self.e5.dimension, k=k, keywords=self._glossary_keywords(question, language)
+        ) or []
 
     def _multilingual_query(self, question: str, language: str) -> str:
         """What a question in another language is embedded as: itself, followed by the English names of
         the articles' key terms it uses ("duele" -> "(pain)") when the glossary is on."""
-        if not self.settings.multilingual_glossary:
-            return question
-        terms = english_terms(question, language)
+        terms = english_terms(question, language) if self.settings.multilingual_glossary else ""
         return f"{question} ({terms})" if terms else question
+
+    def _glossary_keywords(self, question: str, language: str) -> str:
+        """The glossary's English terms for BM25 (``multilingual_glossary_keywords``), or ""."""
+        if not (self.settings.multilingual_glossary and self.settings.multilingual_glossary_keywords):
+            return ""
+        return english_terms(question, language).replace(",", "")
 
     def query_vector(self, text: str) -> np.ndarray:
         """The embedding a question is searched with. When it uses lay words ("zits", "saggy"),
@@ -282,7 +288,9 @@ class Engine:
         if turn.foreign and self.e5 is not None:
             found = None
             if turn.detection.supported:  # an unsupported language is never quoted
-                found = search_multilingual(self.index, self.settings, turn.vector, dimension=self.e5.dimension)
+                found = search_multilingual(
+                    self.index, self.settings, turn.vector, dimension=self.e5.dimension, keywords=self._glossary_keywords(turn.question, turn.language)
+                )
                 if found is None:
                     log.warning("no multilingual vectors in the index; run `chatbot ingest`")
             turn.passages = found or []

@@ -15,6 +15,8 @@ Two steps, so that neither a script nor a statistical model decides alone:
   English. A question counts as English unless the detector is confident
   (``language_min_confidence``) and the question has enough words
   (``language_min_words``): "downtiem?", "does it hurt lol" and "pores?" stay English.
+  Marks only one supported language uses decide first, whatever the length: "¿" or "ñ" is
+  Spanish, "ł" or "ę" Polish, "ã" Portuguese, "ß" German.
 
 The comparison with ``lingua-language-detector`` that chose py3langid is in
 ``chatbot/evaluation/languages.py`` (``python -m chatbot.evaluation.languages``).
@@ -153,11 +155,11 @@ class LanguageDetector:
         if script is not None:
             return Detection(script, False, 1.0, f"written in a script the supported languages don't use ({LANGUAGE_NAMES.get(script, script)})")
         text = content_text(question)
+        marked = next((lang for lang, rx in _MARKERS.items() if rx.search(text)), None)
+        if marked:  # "¿duele?", "¿Duele el microneedling?": only Spanish opens a question with "¿"
+            return Detection(marked, True, 1.0, f"written with letters or marks only {LANGUAGE_NAMES[marked]} uses")
         words = _WORD.findall(text)
         if len(words) < s.language_min_words:
-            marked = next((lang for lang, rx in _MARKERS.items() if rx.search(text)), None)
-            if marked:  # "¿duele?": one word, but only Spanish opens a question with "¿"
-                return Detection(marked, True, 1.0, f"short, with letters or marks only {LANGUAGE_NAMES[marked]} uses")
             return english(f"too short to tell ({len(words)} word(s) besides names and numbers)")
         ranked = self.confidences(" ".join(words))
         if not ranked:

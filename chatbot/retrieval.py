@@ -302,12 +302,13 @@ def search(index: LiveIndex, settings: Settings, query: str, vector: np.ndarray,
 
 
 def search_multilingual(
-    index: LiveIndex, settings: Settings, vector: np.ndarray, *, dimension: int, k: int | None = None
+    index: LiveIndex, settings: Settings, vector: np.ndarray, *, dimension: int, k: int | None = None, keywords: str = ""
 ) -> list[ScoredPassage] | None:
-    """The ``k`` best passages for a non-English question by its multilingual (e5) embedding ``vector``:
-    dense search only (keywords don't match across languages), spread over articles like ``search``.
-    The passages carry their e5 sentence vectors, so the answerer ranks sentences in the same space.
-    None when the live version has no multilingual vectors."""
+    """The ``k`` best passages for a non-English question by its multilingual (e5) embedding ``vector``,
+    spread over articles like ``search``. The question's own words don't match the English articles, so
+    BM25 only reads ``keywords``: the English names of its key terms from the glossary ("pain"), when
+    there are any. The passages carry their e5 sentence vectors, so the answerer ranks sentences in the
+    question's space. None when the live version has no multilingual vectors."""
     k = k or settings.retrieval_k
 
     def run(snap: Snapshot) -> list[ScoredPassage] | None:
@@ -317,18 +318,33 @@ def search_multilingual(
             return []
         got = snap.multilingual.query(
             query_embeddings=[np.asarray(vector, dtype=np.float32)],
-            n_results=min(settings.diversity_pool, len(snap.ids)),
-            include=["documents", "metadatas", "distances"],
+            n_results=min(settings.candidate_k, len(snap.ids)),
+            include=["distances"],
         )
-        ids = list(got["ids"][0])
-        chunks = {
-            cid: StoredChunk.from_record(cid, doc, meta, dimension)
-            for cid, doc, meta in zip(ids, got["documents"][0], got["metadatas"][0])
-        }
-        dense = {cid: 1.0 - float(d) for cid, d in zip(ids, got["distances"][0])}
-        top = diversify(ids, [chunks[c].article for c in ids], k=k, per_article=settings.max_passages_per_article)
+        dense = {cid: 1.0 - float(d) for cid, d in zip(got["ids"][0], got["distances"][0])}
+        keyword: dict[str, float] = {}
+        if keywords:
+            rows, scores = snap.keywords.search(keywords, settings.candidate_k)
+            keyword = {snap.ids[int(r)]: float(s) for r, s in zip(rows, scores)}
+        dense_order, keyword_order = list(dense), list(keyword)
+        fused = reciprocal_rank_fusion([dense_order, keyword_order], [settings.dense_weight, settings.bm25_weight], k=settings.rrf_k)
+        pool = sorted(fused, key=lambda cid: -fused[cid])[: max(k, settings.diversity_pool)]
+        records = snap.multilingual.get(ids=pool, include=["documents", "metadatas", "embeddings"])
+        chunks, vectors = {}, {}
+        for cid, doc, meta, emb in zip(records["ids"], records["documents"], records["metadatas"], records["embeddings"]):
+            chunks[cid] = StoredChunk.from_record(cid, doc, meta, dimension)
+            vectors[cid] = np.asarray(emb, dtype=np.float32)
+        pool = [cid for cid in pool if cid in chunks]
+        # A passage only the keywords found still gets its real cosine: the guardrail reads it.
+        for cid in pool:
+            dense.setdefault(cid, float(vectors[cid] @ vector))
+        top = diversify(pool, [chunks[c].article for c in pool], k=k, per_article=settings.max_passages_per_article)
         return [
-            ScoredPassage(chunk=chunks[cid], score=dense[cid], dense_score=dense[cid], bm25_score=0.0, dense_rank=ids.index(cid) + 1, bm25_rank=0)
+            ScoredPassage(
+                chunk=chunks[cid], score=fused[cid], dense_score=dense[cid], bm25_score=keyword.get(cid, 0.0),
+                dense_rank=dense_order.index(cid) + 1 if cid in dense_order else 0,
+                bm25_rank=keyword_order.index(cid) + 1 if cid in keyword else 0,
+            )
             for cid in top
         ]
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import yaml
 
-from chatbot.language import _UNSUPPORTED_LATIN, _WORD, ENGLISH, SUPPORTED_LANGUAGES, content_text, script_language
+from chatbot.language import _MARKERS, _UNSUPPORTED_LATIN, _WORD, ENGLISH, SUPPORTED_LANGUAGES, content_text, script_language
 
 DEV_FILE = Path(__file__).resolve().parents[2] / "tests" / "data" / "language_dev.yaml"
 
@@ -72,6 +72,9 @@ def decide(
     script = script_language(question)
     if script is not None:
         return script
+    marked = next((lang for lang, rx in _MARKERS.items() if rx.search(content_text(question))), None)
+    if marked:
+        return marked
     words = _WORD.findall(content_text(question))
     if len(words) < min_words:
         return ENGLISH

@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from chatbot.errors import ChatbotError
-from chatbot.evaluation.metrics import RANK_DEPTH, fact_found, hit_at_k
+from chatbot.evaluation.metrics import RANK_DEPTH, fact_found, hit_at_k, reciprocal_rank
 from chatbot.evaluation.questions import EvalQuestion
 from chatbot.guardrails import OUT_OF_SCOPE, URGENT
 from chatbot.language import SUPPORTED_LANGUAGES
@@ -34,6 +34,8 @@ class MultilingualResult:
     rule: str
     hit_at_3: bool | None
     """None when no article is expected."""
+    hit_at_1: bool | None
+    reciprocal_rank: float | None
     facts_found: tuple[bool, ...]
     latency_ms: float | None
     answer: str = ""
@@ -67,13 +69,16 @@ def _one(engine, q: EvalQuestion) -> MultilingualResult:
     try:
         answer = engine.ask(q.question, list(q.history))
     except ChatbotError as exc:
-        return MultilingualResult(q.id, q.question, q.language, "", q.split, want, "error", "", None, tuple(False for _ in q.facts), None, error=str(exc))
-    hit = None
+        return MultilingualResult(
+            q.id, q.question, q.language, "", q.split, want, "error", "", None, None, None, tuple(False for _ in q.facts), None, error=str(exc)
+        )
+    hit = hit1 = rr = None
     if q.articles:
         top = engine.search_multilingual(q.question, k=RANK_DEPTH) if answer.language != "en" else engine.search(q.question, k=RANK_DEPTH)
-        hit = bool(hit_at_k([p.chunk.article in q.articles for p in top], 3))
+        relevant = [p.chunk.article in q.articles for p in top]
+        hit, hit1, rr = bool(hit_at_k(relevant, 3)), bool(hit_at_k(relevant, 1)), reciprocal_rank(relevant, RANK_DEPTH)
     return MultilingualResult(
-        q.id, q.question, q.language, answer.language, q.split, want, answer.guardrail.category, answer.guardrail.rule, hit,
+        q.id, q.question, q.language, answer.language, q.split, want, answer.guardrail.category, answer.guardrail.rule, hit, hit1, rr,
         tuple(fact_found(f, answer.text) for f in q.facts), answer.timings_ms.get("total"), answer.text,
     )
 
@@ -91,7 +96,11 @@ def summarize_multilingual(results: Sequence[MultilingualResult]) -> dict[str, A
         return {
             "questions": len(rs),
             "language_detected": _share([r.detected == r.language or (r.language not in SUPPORTED_LANGUAGES and r.detected not in (*SUPPORTED_LANGUAGES, "en")) for r in rs]),
-            "retrieval": {"hit@3": _share([r.hit_at_3 for r in rs if r.hit_at_3 is not None])},
+            "retrieval": {
+                "hit@1": _share([r.hit_at_1 for r in rs if r.hit_at_1 is not None]),
+                "hit@3": _share([r.hit_at_3 for r in rs if r.hit_at_3 is not None]),
+                "mrr@10": _share([r.reciprocal_rank for r in rs if r.reciprocal_rank is not None]),
+            },
             "guardrail": {"accuracy": _share([r.correct for r in rs]), "urgent_recall": _share(urgent), "urgent_questions": len(urgent)},
             "answers": {"fact_recall": _share([f for r in rs for f in r.facts_found])},
         }
@@ -123,13 +132,14 @@ def format_multilingual(summary: dict[str, Any]) -> str:
         return "n/a" if value is None else f"{value:.2f}"
 
     lines = [
-        "| language | questions | language recognised | retrieval hit@3 | guardrail accuracy | urgent recall | fact recall |",
-        "|---|---|---|---|---|---|---|",
+        "| language | questions | language recognised | hit@1 | hit@3 | MRR@10 | guardrail accuracy | urgent recall | fact recall |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     rows = [("all", summary), *summary["per_language"].items()]
     for name, b in rows:
         lines.append(
-            f"| {name} | {b['questions']} | {f(b['language_detected'])} | {f(b['retrieval']['hit@3'])} | {f(b['guardrail']['accuracy'])} | "
+            f"| {name} | {b['questions']} | {f(b['language_detected'])} | {f(b['retrieval']['hit@1'])} | {f(b['retrieval']['hit@3'])} | "
+            f"{f(b['retrieval']['mrr@10'])} | {f(b['guardrail']['accuracy'])} | "
             f"{f(b['guardrail']['urgent_recall'])} ({b['guardrail']['urgent_questions']}) | {f(b['answers']['fact_recall'])} |"
         )
     if summary["failures"]:
