@@ -71,7 +71,7 @@ PATTERNS: dict[str, LanguagePatterns] = {
             _COMMON_MEDICINES,
             r"\bembaraz", r"\blactancia\b|\bamamant|\bdando (el )?pecho\b", r"\banticoagul|\bsintrom\b|\bwarfarina\b|\baspirina\b|\bdiluyen la sangre\b",
             r"\bisotretino|\broacut", r"\bretino", r"\bmedicaci[oó]n\b|\bmedicamentos?\b|\bpastillas\b|\btomo\b.{0,20}\b(pastillas|medic|antibi)", r"\bantibi[oó]tico",
-            r"\bdiab[eé]t", r"\beczema\b|\bdermatitis\b", r"\bpsoriasis\b", r"\bros[aá]cea\b", r"\bacn[eé] activo\b|\bbrote de acn[eé]\b", r"\bherpes\b|\bcalentura",
+            r"\bdiab[eé]t", r"\beczema\b|\bdermatitis\b", r"\bpsoriasis\b", r"\bros[aá]cea\b", r"\bacn[eé] (activo|inflamado)\b|\bbrote de acn[eé]\b|\bgranos (inflamados|infectados)\b", r"\bherpes\b|\bcalentura",
             r"\bqueloide", r"\blupus\b", r"\bautoinmun", r"\bc[aá]ncer\b|\bquimio", r"\bcicatrizo mal\b",
         ),
         redirect=_rx(
@@ -110,7 +110,7 @@ PATTERNS: dict[str, LanguagePatterns] = {
             _COMMON_MEDICINES,
             r"\benceinte\b|(?<!depuis ma )(?<!apr[eè]s ma )(?<!depuis mes )\bgrossesses?\b", r"\ballait", r"\banticoagul|\bfluidifi|\baspirine\b|\bwarfarine\b|\bpreviscan\b", r"\bisotr[eé]tino|\broaccutane\b|\bcuracn[eé]\b",
             r"\br[eé]tino", r"\bm[eé]dicaments?\b|\btraitement m[eé]dical\b|\bcachets\b", r"\bantibioti", r"\bdiab[eè]t", r"\becz[eé]ma\b|\bdermatite\b", r"\bpsoriasis\b",
-            r"\bros[aá]c[eé]e\b|\bcouperose\b", r"\bacn[eé] (active|inflammatoire)\b|\bpouss[eé]e d'acn[eé]\b", r"\bherp[eè]s\b|\bboutons? de fi[eè]vre\b", r"\bch[eé]lo[iï]de",
+            r"\bros[aá]c[eé]e\b|\bcouperose\b", r"\bacn[eé] (active|inflammatoire)\b|\bpouss[eé]e d'acn[eé]\b|\bboutons (inflamm[eé]s|infect[eé]s)\b", r"\bherp[eè]s\b|\bboutons? de fi[eè]vre\b", r"\bch[eé]lo[iï]de",
             r"\blupus\b", r"\bauto-?immun", r"\bcancer\b|\bchimio", r"\bcicatrise mal\b",
         ),
         redirect=_rx(
@@ -134,8 +134,9 @@ PATTERNS: dict[str, LanguagePatterns] = {
     "de": LanguagePatterns(
         urgent=_rx(
             r"\beiter", r"\bfieber", r"\bsch[uü]ttelfrost\b", r"\batemnot\b|\bkaum luft\b|\bkeine luft\b|\bschwer (zu )?atmen\b|\batembeschwerden\b|\bluftnot\b",
-            r"\b(lippen?|gesicht|zunge|augen|augenlider|hals|rachen)\b.{0,30}\b(geschwollen|schwillt|schwellen|angeschwollen|dick)",
-            r"\b(geschwollen\w*|schwellung\w*|angeschwollen\w*)\b.{0,25}\b(lippen?|gesicht|zunge|augen|augenlider|hals|rachen)\b",
+            # German glues prefixes on: "zugeschwollen", "angeschwollen", "Augenschwellung"
+            r"(lippen?|gesicht|zunge|augen|augenlider|hals|rachen)\b.{0,30}(geschwollen|schwillt|schwellen|dick)",
+            r"(geschwollen\w*|schwellung\w*)\b.{0,25}\b(lippen?|gesicht|zunge|augen|augenlider|hals|rachen)\b", r"(augen|lippen|gesichts)schwellung",
             r"\bblut\w*\b.{0,60}\b(h[oö]rt nicht auf|nicht aufh[oö]r|nicht zu stillen|nicht stoppen|st[aä]ndig|immer noch)", r"\bh[oö]rt nicht auf zu bluten\b",
             r"\brote (streifen|linien)\b",
             r"\br[oö]tung\b.{0,30}\b(breitet sich|ausbreit|wird gr[oö]ßer|w[aä]chst)", r"\bbreitet sich\b.{0,20}\baus\b",
@@ -149,7 +150,7 @@ PATTERNS: dict[str, LanguagePatterns] = {
             _COMMON_MEDICINES,
             r"\bschwanger", r"\bstill(e|en|zeit)\b", r"\bblutverd[uü]nn|\bgerinnungshemm|\bmarcumar\b|\baspirin\b|\bass\b", r"\bisotretinoin\b|\broaccutan|\baknenormin\b",
             r"\bretino", r"\bmedikament|\btabletten\b|\barznei", r"\bantibiotik", r"\bdiabet", r"\bekzem|\bneurodermitis\b", r"\bschuppenflechte\b|\bpsoriasis\b",
-            r"\brosazea\b|\bcouperose\b", r"\b(akute|entz[uü]ndete|aktive) akne\b", r"\bherpes\b|\bfieberbl[aä]schen\b", r"\bkeloid", r"\blupus\b", r"\bautoimmun",
+            r"\brosazea\b|\bcouperose\b", r"\b(akute|entz[uü]ndete|aktive) akne\b|\bentz[uü]ndete pickel\b", r"\bherpes\b|\bfieberbl[aä]schen\b", r"\bkeloid", r"\blupus\b", r"\bautoimmun",
             r"\bkrebs\b|\bchemo",
         ),
         redirect=_rx(
@@ -186,7 +187,7 @@ PATTERNS: dict[str, LanguagePatterns] = {
             _COMMON_MEDICINES,
             r"\bincinta\b|\bgravidanza\b", r"\ballatt", r"\banticoagul|\bfluidific|\baspirina\b|\bcoumadin\b|\bwarfarin", r"\bisotretinoin|\broaccutan", r"\bretino",
             r"\bfarmac|\bmedicin(e|ali)\b|\bpillole\b", r"\bantibiotic", r"\bdiabet", r"\beczema\b|\bdermatite\b", r"\bpsoriasi\b", r"\brosacea\b|\bcouperose\b",
-            r"\bacne attiva\b|\bacne infiammat", r"\bherpes\b", r"\bcheloid", r"\blupus\b", r"\bautoimmun", r"\bcancro\b|\btumore\b|\bchemio",
+            r"\bacne attiva\b|\bacne infiammat|\bbrufoli infiammati\b", r"\bherpes\b", r"\bcheloid", r"\blupus\b", r"\bautoimmun", r"\bcancro\b|\btumore\b|\bchemio",
         ),
         redirect=_rx(
             r"\bignora\b.{0,30}\bistruzioni\b", r"\bdimentica\b.{0,20}\b(tutto|istruzioni|regole)\b", r"\bfai finta\b", r"\bcomportati come\b", r"\bora sei\b|\bda ora sei\b",
@@ -220,7 +221,7 @@ PATTERNS: dict[str, LanguagePatterns] = {
             _COMMON_MEDICINES,
             r"\bgr[aá]vida\b|\bgravidez\b", r"\bamament", r"\banticoagul|\baspirina\b|\bvarfarina\b|\bsangue fino\b", r"\bisotretino[ií]na\b|\broacutan", r"\bretino",
             r"\bmedicament|\brem[eé]dios?\b|\bcomprimidos\b", r"\bantibi[oó]tico", r"\bdiab[eé]t", r"\beczema\b|\bdermatite\b", r"\bpsor[ií]ase\b", r"\bros[aá]cea\b",
-            r"\bacne ativ[ao]\b|\bsurto de acne\b", r"\bherpes\b", r"\bquel[oó]ide", r"\bl[uú]pus\b", r"\bautoimun", r"\bcancro\b|\bc[aâ]ncer\b|\bquimio",
+            r"\bacne ativ[ao]\b|\bacne inflamad[ao]\b|\bsurto de acne\b|\b(espinhas|borbulhas) inflamadas\b", r"\bherpes\b", r"\bquel[oó]ide", r"\bl[uú]pus\b", r"\bautoimun", r"\bcancro\b|\bc[aâ]ncer\b|\bquimio",
         ),
         redirect=_rx(
             r"\bignor[ae]\b.{0,30}\binstru[cç][oõ]es\b", r"\besque[cç]a?e?\b.{0,20}\b(tudo|instru[cç][oõ]es|regras)\b", r"\bfinge\b|\bfinja\b", r"\bage como\b|\baja como\b",
@@ -229,7 +230,7 @@ PATTERNS: dict[str, LanguagePatterns] = {
         ),
         clinic=_rx(
             r"\bpre[cç]os?\b", r"\bquanto custa\b|\bcusto\b|\bcusta\b", r"\bhor[aá]rios?\b", r"\babrem\b|\best[aã]o abertos\b", r"\b(marcar|desmarcar|cancelar|remarcar) (uma |a )?(consulta|sess[aã]o|marca[cç][aã]o)\b",
-            r"\bmorada\b|\bendere[cç]o\b", r"\bestacionamento\b|\bestacionar\b", r"\bseguro\b", r"\bdescontos?\b", r"\bvale[- ]presente\b|\bcart[aã]o[- ]presente\b",
+            r"\bmorada\b|\bendere[cç]o\b", r"\bestacionamento\b|\bestacionar\b", r"\b(plano|seguro) de sa[uú]de\b|\bo (meu )?seguro (cobre|paga|comparticipa)\b", r"\bdescontos?\b", r"\bvale[- ]presente\b|\bcart[aã]o[- ]presente\b",
             r"\bque (marca|aparelho|m[aá]quina)\b",
         ),
         other_treatment=_rx(_COMMON_TREATMENTS, r"\b[aá]cido hialur[oó]nico\b|\bpreenchimento", r"\bdepila[cç][aã]o\b", r"\btatuage", r"\bpeeling qu[ií]mico\b", r"\blipoaspira[cç][aã]o\b"),
@@ -257,7 +258,7 @@ PATTERNS: dict[str, LanguagePatterns] = {
             _COMMON_MEDICINES,
             r"\bci[aą][zż]", r"\bkarmi[eę] piersi[aą]|\bkarmienie piersi[aą]|\bkarmi[aą]c", r"\bprzeciwzakrzep|\brozrzedzaj|\bacenokumarol|\bwarfaryn|\baspiryn|\bpolopiryn",
             r"\bizotretynoin|\broacutan|\baknenormin", r"\bretino", r"\bleki\b|\blek[oó]w\b|\blekach\b|\blekami\b|\bbior[eę]\b.{0,20}\b(tabletk|lek)|\btabletk", r"\bantybiotyk",
-            r"\bcukrzyc", r"\begzem|\batopow", r"\b[lł]uszczyc", r"\btr[aą]dzik r[oó][zż]owat", r"\baktywny tr[aą]dzik\b", r"\bopryszczk", r"\bbliznowc|\bkeloid",
+            r"\bcukrzyc", r"\begzem|\batopow", r"\b[lł]uszczyc", r"\btr[aą]dzik r[oó][zż]owat", r"\baktywny tr[aą]dzik\b|\bzapalne (pryszcze|wypryski)\b|\bstan zapalny\b", r"\bopryszczk", r"\bbliznowc|\bkeloid",
             r"\btocze[nń]", r"\bautoimmun", r"\bnowotw|\brak\b|\bchemio",
         ),
         redirect=_rx(
@@ -401,4 +402,7 @@ class MultilingualGuardrail:
             return GuardrailVerdict(
                 URGENT, f"language not supported ({language}), and {why}", f"{sorry} {self.messages.text('urgent')}", "unsupported-language:urgent"
             )
-        return GuardrailVerdict(OUT_OF_SCOPE, f"language not supported ({language})", sorry, "unsupported-language")
+        # The bot cannot read the question: whoever needs care must still learn where to get it.
+        return GuardrailVerdict(
+            OUT_OF_SCOPE, f"language not supported ({language})", f"{sorry} {self.messages.text('unsupported_safety')}", "unsupported-language"
+        )

@@ -19,7 +19,7 @@ from chatbot.errors import MessageCatalogueError
 from chatbot.language import ENGLISH, SUPPORTED_LANGUAGES
 
 DEFAULT_PATH = Path(__file__).with_name("messages.yaml")
-REQUIRED = ("note", "urgent", "medical", "out_of_scope", "redirect", "unmentioned_area", "disclaimer", "unsupported_language")
+REQUIRED = ("note", "urgent", "medical", "out_of_scope", "redirect", "unmentioned_area", "disclaimer", "unsupported_language", "unsupported_safety")
 """Entries the bot uses; each needs at least its English text."""
 
 

@@ -170,7 +170,7 @@ class Settings:
     multilingual_medical_prototype_similarity: float = 0.93
     """The medical examples match any question about risks ("what side effects?" scores 0.91), so only a
     very close match counts; the per-language patterns catch the named situations."""
-    multilingual_off_topic_prototype_similarity: float = 0.82
+    multilingual_off_topic_prototype_similarity: float = 0.86
     multilingual_prototype_margin: float = 0.02
     """How far a prototype category must beat the general examples in e5 cosine."""
     unsupported_urgent_margin: float = 0.04
