@@ -184,6 +184,8 @@ def render_answer(answer: Answer, *, message: int, ask: Callable[[str], None] | 
     """
     render_notice(answer, message=message, ask=ask)
     if answer.sentences:
+        if answer.intro:  # another language: "Our articles are in English; this is what they say:"
+            st.markdown(escape_markdown(answer.intro))
         st.markdown(answer_markdown(answer, message=message))
     for note in answer.notes:
         st.caption(escape_markdown(note))

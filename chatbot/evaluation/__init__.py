@@ -2,7 +2,7 @@
 
 The stages, one module each:
 
-    questions  load the labelled set (corpus/eval/questions.yaml)
+    questions  load the labelled set (corpus/eval/questions.yaml, and questions_multilingual.yaml)
     runner     ask each question through an Engine; score retrieval (hybrid, BM25, dense),
                key facts, citation support, guardrail category and latency
     metrics    the pure metric functions (hit@k, MRR, nDCG, percentiles, confusion matrix)
@@ -10,6 +10,7 @@ The stages, one module each:
     gate       QUALITY_GATE: the minimum scores, written in one place
     report     build / compare with the previous run / write reports/eval-<timestamp>/
     markdown   report.md;  charts: the PNG charts
+    multilingual  the questions in other languages, per language;  languages: the detector comparison
 
 ``run_evaluation`` strings them together for the CLI.
 """
@@ -47,6 +48,7 @@ def run_evaluation(
     baselines: bool = True,
     corpus_health: bool = True,
     progress: Callable[[int], None] | None = None,
+    multilingual: Sequence[EvalQuestion] = (),
 ) -> dict[str, Any]:
     """Evaluate every engine on ``questions``, compare with the previous report and write a new one.
 
@@ -64,6 +66,10 @@ def run_evaluation(
 
         findings = [f.to_json() for f in lint_corpus(settings, engines[0].embedder).findings]
     report = build_report(evaluations, split=split, previous=latest_report(reports_dir, split=split), corpus_health=findings)
+    if multilingual:  # questions in other languages: per-language retrieval, guardrail and urgent recall
+        from chatbot.evaluation.multilingual import evaluate_multilingual, summarize_multilingual
+
+        report["multilingual"] = summarize_multilingual(evaluate_multilingual(engines[0], multilingual, progress=progress))
     write_report(report, reports_dir)
     return report
 

@@ -28,7 +28,7 @@ from chatbot.evaluation.summary import answer_summary, summarize
 log = logging.getLogger(__name__)
 
 REPORT_PREFIX = "eval-"
-SUMMARY_KEYS = ("split", "questions", "mode", "retrieval", "retrieval_by_section", "answers", "guardrail", "latency_ms", "modes", "gate")
+SUMMARY_KEYS = ("split", "questions", "mode", "retrieval", "retrieval_by_section", "answers", "guardrail", "latency_ms", "modes", "gate", "multilingual")
 
 
 def build_report(
