@@ -98,7 +98,7 @@ def test_guardrail_in_each_language(engine, question, category, starts):
     assert answer.text.startswith(starts), answer.text
     if category == "medical":
         assert answer.text.rstrip().endswith(answer.guardrail.message)
-        assert "dermatol" in answer.guardrail.message
+        assert "dermat" in answer.guardrail.message
     if category == "out_of_scope":
         assert not answer.citations
         assert all(q.isascii() for q in answer.related_questions)  # related questions stay in English

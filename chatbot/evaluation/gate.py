@@ -25,7 +25,7 @@ QUALITY_GATE: dict[str, float] = {
 }
 
 ENGLISH_FLOOR: dict[str, float] = {
-    "retrieval.hybrid.hit@3": 0.962,
+    "retrieval.hybrid.hit@3": 0.970,
     "retrieval.hybrid.mrr@10": 0.825,
     "guardrail.accuracy": 0.962,
     "guardrail.per_category.urgent.recall": 1.00,
@@ -33,7 +33,8 @@ ENGLISH_FLOOR: dict[str, float] = {
     "answers.fact_recall": 0.690,
 }
 """The English test split's scores before questions in other languages were answered (measured on the
-same 53 questions): the multilingual path must not cost English a single point."""
+same 53 questions with the previous engine: hit@3 33/34 = 0.971, MRR 0.826, guardrail 51/53 = 0.962,
+fact recall 38/55 = 0.691): the multilingual path must not cost English a single point."""
 
 MULTILINGUAL_GATE: dict[str, float] = {
     # Every urgent question in another language gets the "seek care now" advice, in its language.
