@@ -35,5 +35,7 @@ def test_client_asks_in_spanish_and_reads_the_note_and_the_quotes(live_app, brow
     page.get_by_role("button", name="Unlock").click()
     page.get_by_role("tab", name="Charts").click()
     page.get_by_text("Questions per language").wait_for(timeout=STARTUP_SECONDS * 1000)
+    # per day, per category, per language: the third chart is the languages' (no rating yet, so no fourth)
+    page.locator('[data-testid="stVegaLiteChart"]').nth(2).locator("canvas, svg").first.wait_for()
     assert [r.language for r in FeedbackStore(live_app.settings).records()] == ["es"]
     shoot(page, "content-languages.png", tmp_path / "screenshots")
