@@ -139,7 +139,7 @@ def charts_tab(frame: pd.DataFrame) -> None:
     per_language = frame["language"].value_counts()
     st.altair_chart(
         alt.Chart(pd.DataFrame({"language": per_language.index, "questions": per_language.to_numpy()})).mark_bar().encode(
-            alt.X("questions:Q", title="questions"), alt.Y("language:N", sort="-x", title="language"), tooltip=["language", "questions"]
+            alt.X("questions:Q", title="questions", axis=alt.Axis(tickMinStep=1, format="d")), alt.Y("language:N", sort="-x", title="language"), tooltip=["language", "questions"]
         ),
         width="stretch",
     )
