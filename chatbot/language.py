@@ -167,7 +167,8 @@ class LanguageDetector:
         language, confidence = ranked[0]
         if language == ENGLISH:
             return english("detected as English", confidence)
-        if confidence < s.language_min_confidence:
+        needed = s.language_short_min_confidence if len(words) <= 2 else s.language_min_confidence
+        if confidence < needed:
             return english(f"not confidently another language ({LANGUAGE_NAMES.get(language, language)} {confidence:.2f})", 1.0 - confidence)
         supported = language in SUPPORTED_LANGUAGES
         if not supported and confidence < s.language_unsupported_min_confidence:

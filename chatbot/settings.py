@@ -155,6 +155,9 @@ class Settings:
     language_min_confidence: float = 0.3
     """py3langid's probability below which a Latin-script question counts as English. See the README
     ("Questions in other languages") for the measurement that chose it."""
+    language_short_min_confidence: float = 0.6
+    """...for a question of two words, where one English word can look foreign ("prices pls" reads as
+    French at 0.42)."""
     language_unsupported_min_confidence: float = 0.9
     """...and for an unsupported Latin-script language (Dutch, Danish...): short English questions
     sometimes read as Danish at 0.5-0.8, and telling an English speaker "I only answer in English"

@@ -66,7 +66,8 @@ def _langid_ranker(languages: Sequence[str]) -> Callable[[str], list[tuple[str, 
 
 
 def decide(
-    question: str, rank: Callable[[str], list[tuple[str, float]]], *, min_words: int, min_confidence: float, unsupported_confidence: float = 0.9
+    question: str, rank: Callable[[str], list[tuple[str, float]]], *, min_words: int, min_confidence: float,
+    unsupported_confidence: float = 0.9, short_confidence: float = 0.6,
 ) -> str:
     """The same rule as ``LanguageDetector.detect``, with any ranker: "en", a supported code or another code."""
     script = script_language(question)
@@ -79,7 +80,8 @@ def decide(
     if len(words) < min_words:
         return ENGLISH
     ranked = rank(" ".join(words))
-    if not ranked or ranked[0][0] == ENGLISH or ranked[0][1] < min_confidence:
+    needed = max(min_confidence, short_confidence) if len(words) <= 2 else min_confidence
+    if not ranked or ranked[0][0] == ENGLISH or ranked[0][1] < needed:
         return ENGLISH
     if ranked[0][0] not in SUPPORTED_LANGUAGES and ranked[0][1] < unsupported_confidence:
         return ENGLISH
