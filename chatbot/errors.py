@@ -112,3 +112,7 @@ class AccountLockedError(LoginError):
 
 class AccountDisabledError(LoginError):
     """The account exists but an admin has disabled it."""
+
+
+class MessageCatalogueError(ChatbotError):
+    """The translated message catalogue (``chatbot/messages.yaml``) cannot be used."""

@@ -47,6 +47,9 @@ _PHONE_CANDIDATE = re.compile(r"(?<![\w.])(?:\+\s?)?(?:\(\d{1,5}\)[\s.-]?)?\d(?:
 _DATE_LIKE = re.compile(r"^\d{4}[-./]\d{1,2}[-./]\d{1,2}$|^\d{1,2}[-./]\d{1,2}[-./]\d{2,4}$")
 _LOCAL_NUMBER = re.compile(r"^\d{3}[\s.-]\d{4}$")
 
+MIGRATIONS = (("language", "ALTER TABLE feedback ADD COLUMN language TEXT NOT NULL DEFAULT 'en'"),)
+"""Columns added after the first release: a database written by an older version gets them on first use."""
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS feedback (
     id          INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -59,7 +62,8 @@ CREATE TABLE IF NOT EXISTS feedback (
     category    TEXT NOT NULL,              -- guardrail category
     rating      INTEGER,                    -- 1 helpful, 0 not helpful, NULL not rated
     comment     TEXT NOT NULL DEFAULT '',   -- redacted
-    rated_at    TEXT
+    rated_at    TEXT,
+    language    TEXT NOT NULL DEFAULT 'en'  -- ISO 639-1 code of the question ("es", "zh"...)
 );
 CREATE INDEX IF NOT EXISTS feedback_created ON feedback (created_at);
 """
@@ -100,6 +104,8 @@ class FeedbackRecord:
     rating: int | None
     comment: str = ""
     rated_at: datetime | None = None
+    language: str = "en"
+    """ISO 639-1 code of the question's language (see ``chatbot/language.py``)."""
 
     @property
     def sources(self) -> str:
@@ -153,12 +159,13 @@ class FeedbackStore:
         ]
         row = (
             _now(), session_id, redact(question), json.dumps([redact(h) for h in history]),
-            redact(answer.text), json.dumps(citations), answer.guardrail.category,
+            redact(answer.text), json.dumps(citations), answer.guardrail.category, answer.language,
         )
 
         def insert(conn: sqlite3.Connection) -> int:
             cur = conn.execute(
-                "INSERT INTO feedback (created_at, session_id, question, history, answer, citations, category) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO feedback (created_at, session_id, question, history, answer, citations, category, language)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 row,
             )
             return int(cur.lastrowid or 0)
@@ -239,6 +246,7 @@ class FeedbackStore:
             page_size = conn.execute("PRAGMA page_size").fetchone()[0]
             conn.execute(f"PRAGMA max_page_count = {max(16, self.max_bytes // page_size)}")
             conn.executescript(SCHEMA)
+            _migrate(conn)
             yield conn
         finally:
             conn.close()
@@ -303,6 +311,18 @@ def _is_busy(exc: sqlite3.Error) -> bool:
     return "locked" in text or "busy" in text
 
 
+def _migrate(conn: sqlite3.Connection) -> None:
+    """Add the columns a database written by an older version lacks (``MIGRATIONS``)."""
+    columns = {row[1] for row in conn.execute("PRAGMA table_info(feedback)")}
+    for column, statement in MIGRATIONS:
+        if column not in columns:
+            try:
+                conn.execute(statement)
+            except sqlite3.OperationalError as exc:  # another process added it a moment ago
+                if "duplicate column" not in str(exc).lower():
+                    raise
+
+
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
@@ -320,6 +340,7 @@ def _record(row: sqlite3.Row) -> FeedbackRecord:
         rating=row["rating"],
         comment=row["comment"] or "",
         rated_at=datetime.fromisoformat(row["rated_at"]) if row["rated_at"] else None,
+        language=row["language"] or "en",
     )
 
 

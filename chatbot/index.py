@@ -9,6 +9,10 @@ Layout in Chroma (embedded folder or server, same code path):
   answerer never re-embeds article text).
 * ``<base>-v<stamp>-dups``: chunks collapsed as near-duplicates, kept so the
   next ingest does not embed them again and so the content team can see them.
+* ``<base>-v<stamp>-e5``: the same chunks embedded by multilingual-e5-small (the
+  chunk vector and its sentence vectors), what questions in other languages are
+  searched and quoted with. Written before the pointer flips, so it switches with
+  its version; absent when ``multilingual`` is off.
 
 An ingest builds a new version next to the live one (copying the vectors of
 unchanged chunks, embedding only new ones), then flips the state pointer and
@@ -45,7 +49,9 @@ CHUNK_METADATA_KEYS = ("article", "title", "section", "line", "position", "publi
 base64 float16 rows (one per sentence), ``duplicates`` a JSON list of "slug:line"."""
 
 STATE_SUFFIX = "__state"
-INDEX_FORMAT = 2
+MULTILINGUAL_SUFFIX = "-e5"
+"""Suffix of a version's multilingual vector set."""
+INDEX_FORMAT = 3
 """Bumped whenever what is stored per chunk changes, so the next ingest rebuilds everything."""
 
 
@@ -197,6 +203,8 @@ class IngestReport:
     chunks: int = 0
     duplicates: int = 0
     embedded: int = 0
+    embedded_multilingual: int = 0
+    """Texts embedded by the multilingual model (the same chunks and sentences, when they are new)."""
     reused: int = 0
     added: int = 0
     removed: int = 0
@@ -214,7 +222,9 @@ class IngestReport:
             head = (
                 f"indexed {self.articles} articles into {self.chunks} passages "
                 f"({self.duplicates} near-duplicates collapsed): {self.added} new, {self.removed} removed, "
-                f"{self.reused} reused, {self.embedded} sentences embedded in {self.seconds:.1f} s"
+                f"{self.reused} reused, {self.embedded} sentences embedded"
+                + (f" (and {self.embedded_multilingual} by the multilingual model)" if self.embedded_multilingual else "")
+                + f" in {self.seconds:.1f} s"
             )
         lines = [head]
         lines += [f"skipped {s.path.name}: {s.reason}" for s in self.skipped]
@@ -228,14 +238,14 @@ class IngestReport:
 
 def _fingerprint(chunks: Sequence[Chunk], embedder: Embedder, settings: Settings) -> str:
     h = hashlib.sha1()
-    for value in (embedder.model_path, settings.duplicate_similarity, settings.duplicate_overlap, INDEX_FORMAT):
+    for value in (embedder.model_path, settings.duplicate_similarity, settings.duplicate_overlap, INDEX_FORMAT, settings.multilingual):
         h.update(repr(value).encode())
     for chunk in chunks:
         h.update(chunk.id.encode())
     return h.hexdigest()
 
 
-def embed_chunks(chunks: Sequence[Chunk], embedder: Embedder, progress) -> tuple[np.ndarray, list[np.ndarray]]:
+def embed_chunks(chunks: Sequence[Chunk], embedder, progress) -> tuple[np.ndarray, list[np.ndarray]]:
     """Embed each chunk's text (what dense search compares) and each of its sentences
     (what the answerer ranks), in one batched pass.
 
@@ -321,6 +331,7 @@ def build_index(settings: Settings, embedder: Embedder, *, show_progress: bool =
     n_sentences = sum(len(c.sentences) + 1 for c in fresh)
     with tqdm(total=n_sentences, desc="Embedding", unit="sent", disable=not show_progress or not n_sentences) as bar:
         fresh_vecs, fresh_sent = embed_chunks(fresh, embedder, bar.update)
+    report.embedded = n_sentences
     vectors: dict[str, tuple[np.ndarray, np.ndarray]] = dict(existing)
     vectors.update({c.id: (fresh_vecs[i], fresh_sent[i]) for i, c in enumerate(fresh)})
     matrix = np.asarray([vectors[c.id][0] for c in chunks], dtype=np.float32).reshape(-1, embedder.dimension)
@@ -331,14 +342,21 @@ def build_index(settings: Settings, embedder: Embedder, *, show_progress: bool =
     # A paragraph pasted three times in one section gives the same id twice here; Chroma rejects repeated ids.
     dups = list({c.id: c for c in chunks if c.id not in kept_ids}.values())
 
+    multilingual_vectors = (
+        _multilingual_vectors(client, live if reusable else None, unique, settings, show_progress, report) if settings.multilingual else None
+    )
+
     version = f"{settings.collection}-v{time.strftime('%Y%m%d%H%M%S')}{int(time.time_ns() % 1_000_000):06d}"
     old_ids = set(_all_ids(client, live)) if live else set()
     try:
         _write(client, version, unique, vectors, settings, show_progress)
         _write(client, f"{version}-dups", dups, vectors, settings, show_progress=False)
+        if multilingual_vectors is not None:
+            _write(client, f"{version}{MULTILINGUAL_SUFFIX}", unique, multilingual_vectors, settings, show_progress=False)
         state.modify(metadata={
             "active": version, "fingerprint": fingerprint, "chunks": len(unique), "built_at": time.time(),
             "format": INDEX_FORMAT, "model": embedder.model_path,
+            "multilingual_model": _multilingual_model_name() if settings.multilingual else "",
         })
     except Exception as exc:  # full disk, a server that went away: the pointer was not flipped
         with contextlib.suppress(Exception):
@@ -352,7 +370,6 @@ def build_index(settings: Settings, embedder: Embedder, *, show_progress: bool =
     report.version = version
     report.chunks = len(unique)
     report.duplicates = len(dups)
-    report.embedded = n_sentences
     report.reused = len(existing)
     report.added = len(kept_ids - old_ids)
     report.removed = len(old_ids - kept_ids)
@@ -404,9 +421,40 @@ def _all_ids(client, name: str) -> list[str]:
 def _drop_leftovers(client, settings: Settings, *, keep: str | None) -> None:
     """Delete versions that are not live: old ones and those a crashed ingest left behind."""
     for name in _version_collections(client, settings):
-        if keep and name in (keep, f"{keep}-dups"):
+        if keep and name in (keep, f"{keep}-dups", f"{keep}{MULTILINGUAL_SUFFIX}"):
             continue
         try:
             client.delete_collection(name)
         except Exception as exc:  # a concurrent reader or another ingest may have removed it
             log.info("could not remove old index version %s: %s", name, exc)
+
+
+def _multilingual_model_name() -> str:
+    from chatbot.embeddings import MultilingualEmbedder
+
+    return MultilingualEmbedder.model_path
+
+
+def _multilingual_vectors(
+    client, live: str | None, chunks: Sequence[Chunk], settings: Settings, show_progress: bool, report: IngestReport
+) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """The e5 vectors of ``chunks``: copied from the live version's multilingual set when a chunk
+    (same content hash) is already there, embedded otherwise."""
+    from tqdm.auto import tqdm
+
+    from chatbot.embeddings import multilingual_embedder
+
+    e5 = multilingual_embedder(threads=settings.ingest_threads or os.cpu_count() or 1)
+    existing = (
+        _read_existing(client, [f"{live}{MULTILINGUAL_SUFFIX}"], {c.id for c in chunks}, e5.dimension, settings.chroma_batch_size)
+        if live
+        else {}
+    )
+    fresh = [c for c in chunks if c.id not in existing]
+    n_texts = sum(len(c.sentences) + 1 for c in fresh)
+    with tqdm(total=n_texts, desc="Embedding (multilingual)", unit="sent", disable=not show_progress or not n_texts) as bar:
+        fresh_vecs, fresh_sent = embed_chunks(fresh, e5, bar.update)
+    vectors = dict(existing)
+    vectors.update({c.id: (fresh_vecs[i], fresh_sent[i]) for i, c in enumerate(fresh)})
+    report.embedded_multilingual = n_texts
+    return vectors

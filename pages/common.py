@@ -147,6 +147,8 @@ def render_answer(answer: Answer, *, message: int, ask: Callable[[str], None] | 
     if answer.reviewed is not None:
         st.badge(f"Reviewed by the clinic on {answer.reviewed.date}", icon=":material/verified:", color="green")
     if answer.sentences:
+        if answer.intro:  # another language: "Our articles are in English; this is what they say:"
+            st.markdown(escape_markdown(answer.intro))
         st.markdown(answer_markdown(answer, message=message))
     for note in answer.notes:
         st.caption(escape_markdown(note))

@@ -12,6 +12,7 @@ import streamlit as st
 from chatbot.errors import ChatbotError
 from chatbot.feedback import FeedbackRecord, group_similar
 from chatbot.guardrails import CATEGORIES, OUT_OF_SCOPE
+from chatbot.language import LANGUAGE_NAMES
 from chatbot.presentation import RATING_LABELS, csv_safe, escape_markdown
 from pages.common import feedback_store, get_engine, require_staff
 
@@ -35,6 +36,7 @@ def to_frame(items: list[FeedbackRecord]) -> pd.DataFrame:
         [
             {
                 "time": r.created_at, "date": r.created_at.date(), "question": r.question, "category": r.category,
+                "language": LANGUAGE_NAMES.get(r.language, r.language),
                 "rating": RATING_LABELS.get(r.rating, "Not rated"), "comment": r.comment, "answer": r.answer,
                 "sources": r.sources, "earlier questions": " | ".join(r.history), "session": r.session_id[:8], "id": r.id,
             }
@@ -132,6 +134,15 @@ def charts_tab(frame: pd.DataFrame) -> None:
     st.subheader("Share per guardrail category")
     share = (frame["category"].value_counts(normalize=True) * 100).reindex(CATEGORIES, fill_value=0)
     st.altair_chart(percent_chart(share, "category", horizontal=True), width="stretch")
+    st.subheader("Questions per language")
+    st.caption("Which translations of the messages matter most, and which languages clients ask in that the bot does not answer.")
+    per_language = frame["language"].value_counts()
+    st.altair_chart(
+        alt.Chart(pd.DataFrame({"language": per_language.index, "questions": per_language.to_numpy()})).mark_bar().encode(
+            alt.X("questions:Q", title="questions", axis=alt.Axis(tickMinStep=1, format="d")), alt.Y("language:N", sort="-x", title="language"), tooltip=["language", "questions"]
+        ),
+        width="stretch",
+    )
     st.subheader("Share rated helpful, per day")
     if len(rated):
         per_day = rated.groupby(days[rated.index])["rating"].apply(lambda s: (s == RATING_LABELS[1]).mean() * 100)

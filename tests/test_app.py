@@ -289,7 +289,7 @@ def test_content_page_shows_feedback_unanswered_questions_and_charts(staff_env):
     assert "How long does a microneedling appointment last" in unanswered.replace("\\", "")
     assert "Does microneedling shrink pores" not in unanswered.replace("\\", "")
     assert any(m.label == "Rated helpful" and m.value == "50%" for m in at.metric)
-    assert len([n for n in nodes(at.tabs[2]) if n.type == "vega_lite_chart"]) == 3
+    assert len([n for n in nodes(at.tabs[2]) if n.type == "vega_lite_chart"]) == 4  # per day, per category, per language, rated helpful per day
     at.multiselect(key="fb_rating").select("Not helpful").run()
     assert list(at.dataframe[0].value["question"]) == ["How long does a microneedling appointment last?"]
     exported = at.get("download_button")[0]

@@ -140,7 +140,8 @@ def test_reingest_while_answering_gives_old_or_new_answers_only(live_copy):
     # the change is visible: the new article answers its question, the removed one is never cited
     assert "microneedling-winter-season" in {c.article for c in engine.ask(NEW_QUESTION).citations}
     assert all(REMOVED_ARTICLE.removesuffix(".md") not in {c.article for c in engine.ask(q).citations} for q in questions)
-    assert _versions(settings) == [engine.index.version, f"{engine.index.version}-dups"], "old versions were not removed"
+    version = engine.index.version
+    assert _versions(settings) == [version, f"{version}-dups", f"{version}-e5"], "old versions were not removed"
 
 
 def test_killed_ingest_leaves_old_index_answering_and_next_ingest_completes(live_copy):
@@ -176,7 +177,7 @@ def test_killed_ingest_leaves_old_index_answering_and_next_ingest_completes(live
     _wait_for_switch(engine, old_version)
     live = engine.index.version
     assert live != old_version
-    assert _versions(settings) == [live, f"{live}-dups"], "the crashed ingest's leftovers were not removed"
+    assert _versions(settings) == [live, f"{live}-dups", f"{live}-e5"], "the crashed ingest's leftovers were not removed"
     assert "microneedling-winter-season" in {c.article for c in engine.ask(NEW_QUESTION).citations}
 
 

@@ -2,7 +2,7 @@
 
 The stages, one module each:
 
-    questions  load the labelled set (corpus/eval/questions.yaml)
+    questions  load the labelled set (corpus/eval/questions.yaml, and questions_multilingual.yaml)
     runner     ask each question through an Engine; score retrieval (hybrid, BM25, dense),
                key facts, citation support, guardrail category and latency
     metrics    the pure metric functions (hit@k, MRR, nDCG, percentiles, confusion matrix)
@@ -10,6 +10,7 @@ The stages, one module each:
     gate       QUALITY_GATE (minimum scores), FACT_RECALL_FLOOR, QUALITY_GATE_MAXIMUM: written in one place
     report     build / compare with the previous run / write reports/eval-<timestamp>/
     markdown   report.md;  charts: the PNG charts
+    multilingual  the questions in other languages, per language;  languages: the detector comparison
 
 ``run_evaluation`` strings them together for the CLI.
 """
@@ -73,6 +74,7 @@ def run_evaluation(
     baselines: bool = True,
     corpus_health: bool = True,
     progress: Callable[[int], None] | None = None,
+    multilingual: Sequence[EvalQuestion] = (),
 ) -> dict[str, Any]:
     """Evaluate every engine on ``questions``, compare with the previous report and write a new one.
 
@@ -92,6 +94,10 @@ def run_evaluation(
     report = build_report(evaluations, split=split, previous=latest_report(reports_dir, split=split), corpus_health=findings)
     report["reviewed"] = reviewed_effect(engines[0], questions)
     report["matcher"] = evaluate_matcher(engines[0])
+    if multilingual:  # questions in other languages: per-language retrieval, guardrail and urgent recall
+        from chatbot.evaluation.multilingual import evaluate_multilingual, summarize_multilingual
+
+        report["multilingual"] = summarize_multilingual(evaluate_multilingual(engines[0], multilingual, progress=progress))
     from chatbot.evaluation.gate import check_gate as _gate
 
     report["gate"] = [{"metric": c.metric, "threshold": c.threshold, "value": c.value, "passed": c.passed} for c in _gate(report)]

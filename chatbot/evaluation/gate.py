@@ -41,6 +41,28 @@ QUALITY_GATE_MAXIMUM: dict[str, float] = {
 }
 """Maximum counts."""
 
+ENGLISH_FLOOR: dict[str, float] = {
+    "retrieval.hybrid.hit@3": 0.970,
+    "retrieval.hybrid.mrr@10": 0.825,
+    "guardrail.accuracy": 0.962,
+    "guardrail.per_category.urgent.recall": 1.00,
+    "answers.citation_support": 1.00,
+    "answers.fact_recall": 0.690,
+}
+"""The English test split's scores before questions in other languages were answered (measured on the
+same 53 questions with the previous engine: hit@3 33/34 = 0.971, MRR 0.826, guardrail 51/53 = 0.962,
+fact recall 38/55 = 0.691): the multilingual path must not cost English a single point."""
+
+MULTILINGUAL_GATE: dict[str, float] = {
+    # Every urgent question in another language gets the "seek care now" advice, in its language.
+    "guardrail.urgent_recall": 1.00,
+    "guardrail.accuracy": 0.95,
+    # An article that answers it is among the first three passages of the cross-lingual search.
+    "retrieval.hit@3": 0.85,
+}
+"""On the multilingual test split (``corpus/eval/questions_multilingual.yaml``), per
+``chatbot.evaluation.multilingual.summarize_multilingual``."""
+
 HYBRID_AT_LEAST_BASELINES = ("hit@3", "mrr@10")
 """Hybrid retrieval must do at least as well as BM25-only and dense-only on these, or fusing them
 is not worth its cost (checked when the baselines were run)."""
@@ -99,3 +121,13 @@ def check_gate(
             if floor is not None:
                 checks.append(GateCheck(f"retrieval.hybrid.{metric} vs {baseline}", floor, lookup(summary, f"retrieval.hybrid.{metric}")))
     return checks
+
+
+def check_english_floor(summary: Mapping[str, Any]) -> list[GateCheck]:
+    """The English summary against ``ENGLISH_FLOOR``: no English metric may drop."""
+    return [GateCheck(f"{metric} (no drop)", floor, lookup(summary, metric)) for metric, floor in ENGLISH_FLOOR.items()]
+
+
+def check_multilingual_gate(summary: Mapping[str, Any]) -> list[GateCheck]:
+    """The multilingual test-split summary against ``MULTILINGUAL_GATE``."""
+    return [GateCheck(f"multilingual.{metric}", threshold, lookup(summary, metric)) for metric, threshold in MULTILINGUAL_GATE.items()]

@@ -135,7 +135,16 @@ def render_markdown(report: Mapping[str, Any]) -> str:
     ]
     for name in report.get("charts", []):
         lines += [f"### {CHART_TITLES.get(name, name)}", "", f"![{CHART_TITLES.get(name, name)}]({name})", ""]
+    lines += _multilingual_section(report)
     return "\n".join(lines)
+
+
+def _multilingual_section(report: Mapping[str, Any]) -> list[str]:
+    if not report.get("multilingual"):
+        return []
+    from chatbot.evaluation.multilingual import format_multilingual
+
+    return ["", "## Questions in other languages", "", format_multilingual(report["multilingual"])]
 
 
 def _changes_section(report: Mapping[str, Any]) -> list[str]:
@@ -203,4 +212,5 @@ def terminal_summary(report: Mapping[str, Any], *, max_changes: int = 20) -> str
         lines += [f"  - {r['message']}" for r in regressions[:max_changes]]
         if len(regressions) > max_changes:
             lines.append(f"  ... and {len(regressions) - max_changes} more in report.md")
+    lines += _multilingual_section(report)
     return "\n".join(lines)

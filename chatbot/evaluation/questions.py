@@ -37,10 +37,17 @@ class EvalQuestion:
     """Section headings that clearly answer it (optional)."""
     facts: tuple[tuple[str, ...], ...] = ()
     """Key facts; a fact is found when any one of its phrasings is in the answer."""
+    language: str = "en"
+    """The question's language (ISO 639-1); the multilingual set names it for every question."""
 
 
 def questions_path(settings: Settings) -> Path:
     return settings.eval_questions_file or Path(settings.corpus_dir) / "eval" / "questions.yaml"
+
+
+def multilingual_questions_path(settings: Settings) -> Path:
+    """The labelled questions in other languages (written blind, like the English test set)."""
+    return settings.multilingual_eval_questions_file or Path(settings.corpus_dir) / "eval" / "questions_multilingual.yaml"
 
 
 def load_questions(path: Path, *, split: str = "all") -> list[EvalQuestion]:
@@ -90,6 +97,7 @@ def _parse(entry: Any, number: int, name: str) -> EvalQuestion:
         articles=tuple(_list(entry, "articles", where)),
         sections=tuple(_list(entry, "sections", where)),
         facts=tuple(tuple(f) for f in facts),
+        language=str(entry.get("language") or "en").strip().lower(),
     )
 
 

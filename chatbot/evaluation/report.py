@@ -29,7 +29,7 @@ log = logging.getLogger(__name__)
 
 REPORT_PREFIX = "eval-"
 SUMMARY_KEYS = (
-    "split", "questions", "mode", "retrieval", "retrieval_by_section", "answers", "guardrail", "latency_ms", "modes", "reviewed", "matcher", "gate",
+    "split", "questions", "mode", "retrieval", "retrieval_by_section", "answers", "guardrail", "latency_ms", "modes", "reviewed", "matcher", "gate", "multilingual",
 )
 
 
