@@ -444,7 +444,7 @@ def _multilingual_vectors(
 
     from chatbot.embeddings import multilingual_embedder
 
-    e5 = multilingual_embedder(threads=settings.ingest_threads or os.cpu_count() or 1)
+    e5 = multilingual_embedder(threads=settings.query_threads)  # one setting per process, and answering decides it
     existing = (
         _read_existing(client, [f"{live}{MULTILINGUAL_SUFFIX}"], {c.id for c in chunks}, e5.dimension, settings.chroma_batch_size)
         if live
