@@ -184,8 +184,18 @@ def _chat_box(settings: Settings) -> tuple[float, float]:
     return healthy - launched, visible - healthy
 
 
+def _import_reviewed_answers(settings: Settings) -> None:
+    """The shipped reviewed answers, into the bench's database, as `make setup` does: the engine then
+    starts (and answers) with them, as it does for the clinic."""
+    shipped = Path(settings.corpus_dir) / "reviewed_answers.yaml"
+    if shipped.is_file():
+        subprocess.run([sys.executable, "-m", "chatbot.cli", "answers", "import", str(shipped), "--if-empty"],
+                       env=_env(settings), capture_output=True, text=True, timeout=600, check=False)
+
+
 def measure_cold_start(settings: Settings, *, runs: int = 3, browser: bool = True) -> ColdStart:
     """Every cold-start figure, on the index ``settings`` point at (built already)."""
+    _import_reviewed_answers(settings)
     floor, ready, answer = _fresh_interpreters(settings, runs)
     if not browser:
         return ColdStart(floor, ready, answer, None, None, "--no-browser")

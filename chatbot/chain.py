@@ -151,8 +151,10 @@ STARTUP_VECTORS_FILE = "startup-vectors.npz"
 """Beside the index: the vectors of the texts every engine embeds at start (see ``precompute_startup_vectors``)."""
 
 
-def startup_vectors(settings: Settings, embedder: Embedder) -> VectorCache:
-    return VectorCache(Path(settings.index_dir) / STARTUP_VECTORS_FILE, model=embedder.model_path)
+def startup_vectors(settings: Settings, embedder) -> VectorCache:
+    """The start-up vector file for ``embedder`` (MiniLM or the multilingual e5), one file per model."""
+    name = STARTUP_VECTORS_FILE if isinstance(embedder, Embedder) else STARTUP_VECTORS_FILE.replace(".npz", "-e5.npz")
+    return VectorCache(Path(settings.index_dir) / name, model=embedder.model_path)
 
 
 def precompute_startup_vectors(settings: Settings, embedder: Embedder) -> int:
@@ -162,6 +164,14 @@ def precompute_startup_vectors(settings: Settings, embedder: Embedder) -> int:
     common = [q.question for q in load_common_questions(settings.common_questions_path)]
     texts = list(dict.fromkeys([*common, *(t for texts in example_questions(common).values() for t in texts)]))
     embedder.embed_stored(texts, startup_vectors(settings, embedder))
+    if settings.multilingual:
+        from chatbot.embeddings import multilingual_embedder
+        from chatbot.guardrails_i18n import example_texts
+
+        e5 = multilingual_embedder(threads=settings.query_threads)
+        e5_texts = list(dict.fromkeys([*common, *example_texts()]))
+        e5.embed_queries_stored(e5_texts, startup_vectors(settings, e5))
+        texts += e5_texts
     return len(texts)
 
 
@@ -193,8 +203,9 @@ class Engine:
             from chatbot.embeddings import multilingual_embedder
 
             self.e5 = multilingual_embedder(threads=self.settings.query_threads)
-            self.guardrail_i18n = MultilingualGuardrail(self.settings, self.e5, self.messages)
-            self._common_vectors_e5 = self.e5.embed_queries([q.question for q in self.common_questions])
+            cache_e5 = startup_vectors(self.settings, self.e5)
+            self.guardrail_i18n = MultilingualGuardrail(self.settings, self.e5, self.messages, cache=cache_e5)
+            self._common_vectors_e5 = self.e5.embed_queries_stored([q.question for q in self.common_questions], cache_e5)
             # e5 cosines are compressed: two sentences of one passage score about 0.85 whatever they say.
             self._e5_settings = self.settings.replace(sentence_duplicate_similarity=self.settings.multilingual_sentence_duplicate_similarity)
         self._vocab_lock = threading.Lock()

@@ -261,6 +261,20 @@ class MultilingualEmbedder:
         with self._lock:
             return np.asarray(self.model.query(list(texts)), dtype=np.float32).reshape(-1, self.dimension)
 
+    def embed_queries_stored(self, texts: Sequence[str], cache: VectorCache | None) -> np.ndarray:
+        """``embed_queries(texts)``, reading what ``cache`` holds and saving what it lacked (as
+        ``Embedder.embed_stored``: the ingest stores the fixed texts every engine embeds at start)."""
+        if cache is None:
+            return self.embed_queries(texts)
+        found = cache.get_many(texts)
+        missing = list(dict.fromkeys(t for t in texts if t not in found))
+        if missing:
+            found.update(zip(missing, self.embed_queries(missing), strict=True))
+            cache.save(found)
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        return np.vstack([found[t] for t in texts]).astype(np.float32)
+
     def embed_one(self, text: str) -> np.ndarray:
         """One question's embedding, through a small LRU cache."""
         with self._lock:

@@ -323,15 +323,21 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
 }
 
 
+def example_texts() -> list[str]:
+    """Every example question the multilingual guardrail compares a question with, in order."""
+    return [t for texts in EXAMPLES.values() for t in texts]
+
+
 class MultilingualGuardrail:
     """Classifies questions in the supported languages and checks unsupported ones. Build once per process."""
 
-    def __init__(self, settings: Settings, embedder, messages: MessageCatalogue) -> None:
+    def __init__(self, settings: Settings, embedder, messages: MessageCatalogue, *, cache=None) -> None:
+        """``cache``: a ``VectorCache`` of the e5 example vectors (the ingest fills it)."""
         self.settings = settings
         self.embedder = embedder
         self.messages = messages
         self._labels = np.array([cat for cat, texts in EXAMPLES.items() for _ in texts])
-        self._matrix = embedder.embed_queries([t for texts in EXAMPLES.values() for t in texts])
+        self._matrix = embedder.embed_queries_stored(example_texts(), cache)
         self._areas = {
             lang: {name: (re.compile(rx, re.IGNORECASE), label) for name, (rx, label) in p.areas.items()} for lang, p in PATTERNS.items()
         }
