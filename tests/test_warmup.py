@@ -135,6 +135,14 @@ def test_startup_vectors_are_read_not_recomputed_and_a_broken_file_is_ignored(bu
     for q in questions:
         assert abs(float(held[q] @ embedder.embed([q])[0]) - 1.0) < 1e-4
 
+    if built_settings.multilingual:  # the multilingual guardrail's e5 vectors are stored the same way, in a file of their own
+        from chatbot.embeddings import multilingual_embedder
+
+        e5 = multilingual_embedder()
+        held_e5 = startup_vectors(built_settings, e5).get_many(questions)
+        assert set(held_e5) == set(questions)
+        assert abs(float(held_e5[questions[0]] @ e5.embed_queries([questions[0]])[0]) - 1.0) < 1e-4
+
     broken = startup_vectors(built_settings.replace(index_dir=tmp_path), embedder)
     broken.path.write_bytes(b"not a numpy file")
     assert broken.get_many(questions) == {}
