@@ -142,9 +142,10 @@ def ask(question: str) -> None:
         if engine_ready(settings):
             engine = get_engine(settings)
         else:  # asked in the seconds after a restart: wait for the engine, visibly; the question is kept
-            with st.status(GETTING_READY, expanded=False) as status:
+            waiting = st.empty()
+            with waiting.container(), st.status(GETTING_READY, expanded=False):
                 engine = get_engine(settings, quiet=True)
-                status.update(label="Ready", state="complete")
+            waiting.empty()  # the answer takes its place
         slot = st.empty()
         final: list[Answer] = []
         try:
