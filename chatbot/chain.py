@@ -151,8 +151,13 @@ STARTUP_VECTORS_FILE = "startup-vectors.npz"
 """Beside the index: the vectors of the texts every engine embeds at start (see ``precompute_startup_vectors``)."""
 
 
-def startup_vectors(settings: Settings, embedder) -> VectorCache:
-    """The start-up vector file for ``embedder`` (MiniLM or the multilingual e5), one file per model."""
+def startup_vectors(settings: Settings, embedder) -> VectorCache | None:
+    """The start-up vector file for ``embedder`` (MiniLM or the multilingual e5), one file per model.
+
+    None against a Chroma server: the index folder is not used then (every instance embeds these
+    texts when it starts, a few seconds)."""
+    if settings.chroma_server:
+        return None
     name = STARTUP_VECTORS_FILE if isinstance(embedder, Embedder) else STARTUP_VECTORS_FILE.replace(".npz", "-e5.npz")
     return VectorCache(Path(settings.index_dir) / name, model=embedder.model_path)
 
@@ -161,6 +166,8 @@ def precompute_startup_vectors(settings: Settings, embedder: Embedder) -> int:
     """Embed, once per ingest, what every engine would otherwise embed when it starts: the
     guardrail's example questions and the common questions. Returns how many texts are stored.
     A changed ``common_questions.yaml`` is picked up by the next ingest, or embedded at start."""
+    if settings.chroma_server:
+        return 0  # nothing is kept beside a server's index (see ``startup_vectors``)
     common = [q.question for q in load_common_questions(settings.common_questions_path)]
     texts = list(dict.fromkeys([*common, *(t for texts in example_questions(common).values() for t in texts)]))
     embedder.embed_stored(texts, startup_vectors(settings, embedder))

@@ -38,6 +38,15 @@ class Chunk:
     published: str | None = None
     duplicates: tuple[str, ...] = field(default=())
     """Where else the same passage appeared ("slug:line"), collapsed into this one."""
+    context: int = 0
+    """How many of ``sentences`` are repeated from the passage before, only so that the first of its own
+    can be quoted with what it refers to. The passage is searched by its own text (``own_text``)."""
+
+    @property
+    def own_text(self) -> str:
+        """The passage without its repeated context: what its search vector is made from, so that a
+        repeated sentence does not make a passage rank for what the one before it is about."""
+        return " ".join(self.sentences[self.context :]) if self.context else self.text
 
 
 def chunk_id(article: str, section: str, text: str) -> str:
@@ -65,7 +74,7 @@ def chunk_article(clean: CleanArticle, *, max_chars: int = 700, min_chars: int =
 
     chunks: list[Chunk] = []
     for section, paragraphs in sections:
-        for line, sentences in _pack(paragraphs, max_chars=max_chars, min_chars=min_chars):
+        for line, sentences, context in _pack(paragraphs, max_chars=max_chars, min_chars=min_chars):
             text = " ".join(sentences)
             chunks.append(
                 Chunk(
@@ -78,31 +87,34 @@ def chunk_article(clean: CleanArticle, *, max_chars: int = 700, min_chars: int =
                     line=line,
                     position=len(chunks),
                     published=article.published,
+                    context=context,
                 )
             )
     return chunks
 
 
-def _pack(paragraphs: Sequence[tuple[int, list[str]]], *, max_chars: int, min_chars: int) -> Iterable[tuple[int, list[str]]]:
+def _pack(paragraphs: Sequence[tuple[int, list[str]]], *, max_chars: int, min_chars: int) -> Iterable[tuple[int, list[str], int]]:
+    """(line, sentences, how many of the first sentences are context repeated from before) per passage."""
     current: list[str] = []
     before: list[str] = []
     """The section's sentences so far."""
-    start_line = 0
+    start_line = context = 0
     for line, sentences in paragraphs:
         for sentence in sentences:
             if current and len(" ".join(current)) + 1 + len(sentence) > max_chars:
-                yield start_line, current
+                yield start_line, current, context
                 current = []
             if not current:
                 start_line = line
                 current = _context(sentence, before, max_chars=max_chars)
+                context = len(current)
             current.append(sentence)
             before.append(sentence)
         if current and len(" ".join(current)) >= min_chars:
-            yield start_line, current
+            yield start_line, current, context
             current = []
     if current:
-        yield start_line, current
+        yield start_line, current, context
 
 
 CONTEXT_SENTENCES = 2

@@ -51,7 +51,7 @@ base64 float16 rows (one per sentence), ``duplicates`` a JSON list of "slug:line
 STATE_SUFFIX = "__state"
 MULTILINGUAL_SUFFIX = "-e5"
 """Suffix of a version's multilingual vector set."""
-INDEX_FORMAT = 3
+INDEX_FORMAT = 4
 """Bumped whenever what is stored per chunk changes, so the next ingest rebuilds everything."""
 
 
@@ -252,7 +252,7 @@ def embed_chunks(chunks: Sequence[Chunk], embedder, progress) -> tuple[np.ndarra
     Measured on the dev questions, whole-passage embeddings retrieve better than
     averaged sentence embeddings (hit@3 1.00 vs 0.82), so both are stored.
     """
-    texts = [c.text for c in chunks]
+    texts = [c.own_text for c in chunks]
     sentences = [s for c in chunks for s in c.sentences]
     everything = texts + sentences
     # Encoded shortest first: a batch of similar lengths pads least (the model pads each batch to its longest text).

@@ -139,13 +139,15 @@ def chroma_server(tmp_path) -> Iterator[tuple[str, int, Path]]:
 
 
 def chatbot_env(settings: Settings, **extra: str) -> dict[str, str]:
-    """Environment for a `chatbot` subprocess that uses exactly ``settings``' corpus and index."""
+    """Environment for a `chatbot` subprocess that uses exactly ``settings``' corpus, index and database
+    (never the developer's ``data/feedback.sqlite3``, where `make setup` imports the reviewed answers)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("CHATBOT_")}
     env.update(HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", TOKENIZERS_PARALLELISM="false", ANONYMIZED_TELEMETRY="False")
     env["CHATBOT_CONFIG"] = str(Path(settings.index_dir).parent / "no-config.toml")
     env["CHATBOT_CORPUS_DIR"] = str(settings.corpus_dir)
     env["CHATBOT_INDEX_DIR"] = str(settings.index_dir)
     env["CHATBOT_COMMON_QUESTIONS_FILE"] = str(settings.common_questions_path)
+    env["CHATBOT_FEEDBACK_DB"] = str(settings.feedback_db)
     if settings.chroma_server:
         env["CHATBOT_CHROMA_HOST"], env["CHATBOT_CHROMA_PORT"] = settings.chroma_host, str(settings.chroma_port)
     env.update(extra)
