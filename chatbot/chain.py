@@ -429,6 +429,7 @@ class Engine:
         if turn.reviewed is None:
             return None
         reviewed, match = turn.reviewed
+        turn.timings["answer"] = 0.0  # a stored answer: nothing is composed
         turn.timings["total"] = (time.perf_counter() - turn.started) * 1000
         return build_reviewed_answer(
             reviewed, match, question=turn.question, verdict=turn.verdict, passages_of=self.passages_of,
