@@ -100,16 +100,7 @@ class Embedder(Embeddings):
         the common questions): the ingest stores them beside the index, so the engine starts
         without running the model on them. ``cache=None`` embeds everything.
         """
-        if cache is None:
-            return self.embed(texts)
-        found = cache.get_many(texts)
-        missing = list(dict.fromkeys(t for t in texts if t not in found))
-        if missing:
-            found.update(zip(missing, self.embed(missing), strict=True))
-            cache.save(found)
-        if not texts:
-            return np.zeros((0, self.dimension), dtype=np.float32)
-        return np.vstack([found[t] for t in texts]).astype(np.float32)
+        return stored_vectors(texts, cache, self.embed, self.dimension)
 
     def embed_one(self, text: str) -> np.ndarray:
         return self.embed_cached([text])[0]
@@ -142,6 +133,21 @@ class Embedder(Embeddings):
 
     def embed_query(self, text: str) -> list[float]:
         return self.embed_one(text).tolist()
+
+
+def stored_vectors(texts: Sequence[str], cache: VectorCache | None, embed: Callable[[Sequence[str]], np.ndarray], dimension: int) -> np.ndarray:
+    """``embed(texts)``, taking the vectors ``cache`` holds and saving the ones it lacked (``cache=None``
+    embeds everything)."""
+    if cache is None:
+        return embed(texts)
+    found = cache.get_many(texts)
+    missing = list(dict.fromkeys(t for t in texts if t not in found))
+    if missing:
+        found.update(zip(missing, embed(missing), strict=True))
+        cache.save(found)
+    if not texts:
+        return np.zeros((0, dimension), dtype=np.float32)
+    return np.vstack([found[t] for t in texts]).astype(np.float32)
 
 
 class VectorCache:
@@ -264,16 +270,7 @@ class MultilingualEmbedder:
     def embed_queries_stored(self, texts: Sequence[str], cache: VectorCache | None) -> np.ndarray:
         """``embed_queries(texts)``, reading what ``cache`` holds and saving what it lacked (as
         ``Embedder.embed_stored``: the ingest stores the fixed texts every engine embeds at start)."""
-        if cache is None:
-            return self.embed_queries(texts)
-        found = cache.get_many(texts)
-        missing = list(dict.fromkeys(t for t in texts if t not in found))
-        if missing:
-            found.update(zip(missing, self.embed_queries(missing), strict=True))
-            cache.save(found)
-        if not texts:
-            return np.zeros((0, self.dimension), dtype=np.float32)
-        return np.vstack([found[t] for t in texts]).astype(np.float32)
+        return stored_vectors(texts, cache, self.embed_queries, self.dimension)
 
     def embed_one(self, text: str) -> np.ndarray:
         """One question's embedding, through a small LRU cache."""
