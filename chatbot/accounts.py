@@ -1,6 +1,6 @@
 """Named staff accounts: argon2 password hashes, roles, login lockout.
 
-Accounts live in the clinic's SQLite database (``settings.feedback_db``) in tables of their
+Accounts live in the clinic's database (``chatbot.database``: SQLite or PostgreSQL) in tables of their
 own: ``staff_accounts`` (one row per account), ``login_attempts`` (every login attempt: name,
 time, outcome) and ``login_lockouts`` (wrong passwords in a row per name, and until when the
 name is locked). Because the lock is in the database, it holds for every app process and the
@@ -27,13 +27,13 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
-import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from chatbot import audit, passwords
-from chatbot.database import Database
+from chatbot.database import Database, Tx
 from chatbot.errors import (
     AccountDisabledError,
     AccountError,
@@ -56,30 +56,6 @@ LEGACY_ADMIN = "admin"
 """The account name ``CHATBOT_STAFF_PASSWORD`` logs in as (an empty name does too)."""
 MAX_NAME_CHARS = 64
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$")
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS staff_accounts (
-    name                 TEXT PRIMARY KEY COLLATE NOCASE,
-    role                 TEXT NOT NULL,
-    password_hash        TEXT NOT NULL,              -- argon2id, with its parameters and salt
-    disabled             INTEGER NOT NULL DEFAULT 0,
-    created_at           TEXT NOT NULL,              -- ISO-8601, UTC
-    password_changed_at  TEXT NOT NULL,
-    last_login_at        TEXT
-);
-CREATE TABLE IF NOT EXISTS login_attempts (
-    id       INTEGER PRIMARY KEY AUTOINCREMENT,
-    name     TEXT NOT NULL,                          -- as typed (trimmed, lower case), account or not
-    at       TEXT NOT NULL,
-    success  INTEGER NOT NULL,                       -- 1 logged in, 0 refused
-    outcome  TEXT NOT NULL                           -- ok, wrong_password, unknown_name, locked, disabled
-);
-CREATE INDEX IF NOT EXISTS login_attempts_name ON login_attempts (name, at);
-CREATE TABLE IF NOT EXISTS login_lockouts (
-    name          TEXT PRIMARY KEY,                  -- lower case
-    failures      INTEGER NOT NULL,                  -- wrong passwords in a row
-    locked_until  TEXT                               -- set once failures reach the limit
-);
-"""
 
 
 @dataclass(frozen=True)
@@ -133,7 +109,7 @@ def format_time(moment: datetime) -> str:
 
 
 class AccountStore:
-    """Creates, checks and changes staff accounts in ``settings.feedback_db``.
+    """Creates, checks and changes staff accounts in the clinic's database.
 
     Cheap to create; opens a connection per call. ``clock`` (returning an aware UTC datetime)
     replaces the real time, so a test can let a lock expire without waiting.
@@ -142,7 +118,7 @@ class AccountStore:
 
     def __init__(self, settings: Settings, *, clock: Callable[[], datetime] | None = None) -> None:
         self.settings = settings
-        self.db = Database(settings, schema=SCHEMA + audit.SCHEMA, what="the staff accounts", error=AccountStoreError)
+        self.db = Database(settings, what="the staff accounts", error=AccountStoreError)
         self.max_failures = max(1, settings.staff_lockout_attempts)
         self.lock_time = timedelta(minutes=settings.staff_lockout_minutes)
         self._clock = clock
@@ -161,19 +137,19 @@ class AccountStore:
         hashed = self.hasher.hash(password)
         now = _iso(self.now())
 
-        def insert(conn: sqlite3.Connection) -> None:
-            taken = conn.execute("SELECT name FROM staff_accounts WHERE name = ?", (name,)).fetchone()
+        def insert(tx: Tx) -> None:
+            taken = tx.one("SELECT name FROM staff_accounts WHERE lower(name) = :key", key=_key(name))
             if taken:
                 raise DuplicateAccountError(
                     f"an account named {taken['name']!r} already exists (names ignore case); pick another name, "
                     f"or change its password with `chatbot staff set-password {taken['name']}`"
                 )
-            conn.execute(
-                "INSERT INTO staff_accounts (name, role, password_hash, created_at, password_changed_at) VALUES (?, ?, ?, ?, ?)",
-                (name, role, hashed, now, now),
+            tx.run(
+                "INSERT INTO staff_accounts (name, role, password_hash, created_at, password_changed_at) VALUES (:name, :role, :hash, :now, :now)",
+                name=name, role=role, hash=hashed, now=now,
             )
-            conn.execute("DELETE FROM login_lockouts WHERE name = ?", (_key(name),))
-            audit.insert_entry(conn, actor, audit.ACCOUNT_ADDED, subject=name, detail={"role": role}, at=self.now())
+            tx.run("DELETE FROM login_lockouts WHERE name = :key", key=_key(name))
+            audit.insert_entry(tx, actor, audit.ACCOUNT_ADDED, subject=name, detail={"role": role}, at=self.now())
 
         self.db.write(insert)
         return StaffUser(name, role)
@@ -184,10 +160,10 @@ class AccountStore:
         passwords.check_password(password, name=stored.name, min_chars=self.settings.staff_password_min_chars)
         hashed = self.hasher.hash(password)
 
-        def update(conn: sqlite3.Connection) -> None:
-            conn.execute("UPDATE staff_accounts SET password_hash = ?, password_changed_at = ? WHERE name = ?", (hashed, _iso(self.now()), stored.name))
-            conn.execute("DELETE FROM login_lockouts WHERE name = ?", (_key(stored.name),))
-            audit.insert_entry(conn, actor, audit.ACCOUNT_PASSWORD_SET, subject=stored.name, at=self.now())
+        def update(tx: Tx) -> None:
+            tx.run("UPDATE staff_accounts SET password_hash = :hash, password_changed_at = :now WHERE name = :name", hash=hashed, now=_iso(self.now()), name=stored.name)
+            tx.run("DELETE FROM login_lockouts WHERE name = :key", key=_key(stored.name))
+            audit.insert_entry(tx, actor, audit.ACCOUNT_PASSWORD_SET, subject=stored.name, at=self.now())
 
         self.db.write(update)
 
@@ -203,19 +179,19 @@ class AccountStore:
         """Lift a lock on a name (account or not) and forget its wrong passwords."""
         key = _key(name)
 
-        def delete(conn: sqlite3.Connection) -> None:
-            conn.execute("DELETE FROM login_lockouts WHERE name = ?", (key,))
-            audit.insert_entry(conn, actor, audit.ACCOUNT_UNLOCKED, subject=key, at=self.now())
+        def delete(tx: Tx) -> None:
+            tx.run("DELETE FROM login_lockouts WHERE name = :key", key=key)
+            audit.insert_entry(tx, actor, audit.ACCOUNT_UNLOCKED, subject=key, at=self.now())
 
         self.db.write(delete)
 
     def _set_disabled(self, name: str, disabled: bool, actor: str) -> None:
         stored = self.require(name)
 
-        def update(conn: sqlite3.Connection) -> None:
-            conn.execute("UPDATE staff_accounts SET disabled = ? WHERE name = ?", (int(disabled), stored.name))
+        def update(tx: Tx) -> None:
+            tx.run("UPDATE staff_accounts SET disabled = :disabled WHERE name = :name", disabled=int(disabled), name=stored.name)
             action = audit.ACCOUNT_DISABLED if disabled else "account.enable"
-            audit.insert_entry(conn, actor, action, subject=stored.name, at=self.now())
+            audit.insert_entry(tx, actor, action, subject=stored.name, at=self.now())
 
         self.db.write(update)
 
@@ -225,10 +201,10 @@ class AccountStore:
         """Every stored account, by name (the deprecated shared password is not one)."""
         now = self.now()
 
-        def select(conn: sqlite3.Connection) -> list[AccountInfo]:
-            rows = conn.execute(
-                "SELECT a.*, l.locked_until FROM staff_accounts a LEFT JOIN login_lockouts l ON l.name = lower(a.name) ORDER BY a.name COLLATE NOCASE"
-            ).fetchall()
+        def select(tx: Tx) -> list[AccountInfo]:
+            rows = tx.all(
+                "SELECT a.*, l.locked_until FROM staff_accounts a LEFT JOIN login_lockouts l ON l.name = lower(a.name) ORDER BY lower(a.name)"
+            )
             return [_info(row, now) for row in rows]
 
         return self.db.read(select, empty=[])
@@ -239,7 +215,7 @@ class AccountStore:
         return next((info for info in self.list() if info.name.casefold() == key), None)
 
     def has_accounts(self) -> bool:
-        return bool(self.db.read(lambda conn: conn.execute("SELECT count(*) FROM staff_accounts").fetchone()[0], empty=0))
+        return bool(self.db.read(lambda tx: tx.scalar("SELECT count(*) FROM staff_accounts"), empty=0))
 
     @property
     def legacy_password(self) -> str | None:
@@ -304,12 +280,12 @@ class AccountStore:
         self._succeed(key, user, rehash=account is not None and self.hasher.check_needs_rehash(account["password_hash"]), password=password)
         return user
 
-    def _login_state(self, key: str) -> tuple[sqlite3.Row | None, datetime | None]:
+    def _login_state(self, key: str) -> tuple[Any, datetime | None]:
         now = self.now()
 
-        def select(conn: sqlite3.Connection) -> tuple[sqlite3.Row | None, datetime | None]:
-            account = conn.execute("SELECT * FROM staff_accounts WHERE name = ?", (key,)).fetchone()
-            lock = conn.execute("SELECT locked_until FROM login_lockouts WHERE name = ?", (key,)).fetchone()
+        def select(tx: Tx) -> tuple[Any, datetime | None]:
+            account = tx.one("SELECT * FROM staff_accounts WHERE lower(name) = :key", key=key)
+            lock = tx.one("SELECT locked_until FROM login_lockouts WHERE name = :key", key=key)
             return account, _active_lock(lock, now)
 
         return self.db.read(select, empty=(None, None))
@@ -317,25 +293,25 @@ class AccountStore:
     def _fail(self, key: str, *, reason: str) -> None:
         now = self.now()
 
-        def count(conn: sqlite3.Connection) -> tuple[int, datetime | None, bool]:
-            row = conn.execute("SELECT failures, locked_until FROM login_lockouts WHERE name = ?", (key,)).fetchone()
+        def count(tx: Tx) -> tuple[int, datetime | None, bool]:
+            row = tx.one("SELECT failures, locked_until FROM login_lockouts WHERE name = :key", key=key)
             already = _active_lock(row, now)
             if already is not None:  # another session locked it while this password was being checked
-                _attempt(conn, key, now, "locked")
-                audit.insert_entry(conn, key, audit.LOGIN_LOCKED, subject=key, detail={"until": _iso(already)}, at=now)
+                _attempt(tx, key, now, "locked")
+                audit.insert_entry(tx, key, audit.LOGIN_LOCKED, subject=key, detail={"until": _iso(already)}, at=now)
                 return 0, already, False
             failures = (row["failures"] if row and row["locked_until"] is None else 0) + 1
             until = now + self.lock_time if failures >= self.max_failures else None
-            conn.execute(
-                "INSERT INTO login_lockouts (name, failures, locked_until) VALUES (?, ?, ?) "
+            tx.run(
+                "INSERT INTO login_lockouts (name, failures, locked_until) VALUES (:key, :failures, :until) "
                 "ON CONFLICT (name) DO UPDATE SET failures = excluded.failures, locked_until = excluded.locked_until",
-                (key, failures, _iso(until) if until else None),
+                key=key, failures=failures, until=_iso(until) if until else None,
             )
-            _attempt(conn, key, now, reason)
+            _attempt(tx, key, now, reason)
             detail = {"reason": reason, "tries_left": max(0, self.max_failures - failures)}
             if until:
                 detail["locked_until"] = _iso(until)
-            audit.insert_entry(conn, key, audit.LOGIN_FAILED, subject=key, detail=detail, at=now)
+            audit.insert_entry(tx, key, audit.LOGIN_FAILED, subject=key, detail=detail, at=now)
             return self.max_failures - failures, until, until is not None
 
         tries_left, until, just_now = self.db.write(count)
@@ -351,19 +327,19 @@ class AccountStore:
         now = self.now()
         new_hash = self.hasher.hash(password) if rehash else None
 
-        def store(conn: sqlite3.Connection) -> datetime | None:
-            row = conn.execute("SELECT failures, locked_until FROM login_lockouts WHERE name = ?", (key,)).fetchone()
+        def store(tx: Tx) -> datetime | None:
+            row = tx.one("SELECT failures, locked_until FROM login_lockouts WHERE name = :key", key=key)
             already = _active_lock(row, now)
             if already is not None:
-                _attempt(conn, key, now, "locked")
-                audit.insert_entry(conn, key, audit.LOGIN_LOCKED, subject=key, detail={"until": _iso(already)}, at=now)
+                _attempt(tx, key, now, "locked")
+                audit.insert_entry(tx, key, audit.LOGIN_LOCKED, subject=key, detail={"until": _iso(already)}, at=now)
                 return already
-            conn.execute("DELETE FROM login_lockouts WHERE name = ?", (key,))
-            conn.execute("UPDATE staff_accounts SET last_login_at = ? WHERE name = ?", (_iso(now), user.name))
+            tx.run("DELETE FROM login_lockouts WHERE name = :key", key=key)
+            tx.run("UPDATE staff_accounts SET last_login_at = :now WHERE name = :name", now=_iso(now), name=user.name)
             if new_hash:
-                conn.execute("UPDATE staff_accounts SET password_hash = ? WHERE name = ?", (new_hash, user.name))
-            _attempt(conn, key, now, "ok")
-            audit.insert_entry(conn, user.name, audit.LOGIN, subject=user.name, detail={"role": user.role, "shared_password": user.legacy}, at=now)
+                tx.run("UPDATE staff_accounts SET password_hash = :hash WHERE name = :name", hash=new_hash, name=user.name)
+            _attempt(tx, key, now, "ok")
+            audit.insert_entry(tx, user.name, audit.LOGIN, subject=user.name, detail={"role": user.role, "shared_password": user.legacy}, at=now)
             return None
 
         locked = self.db.write(store)
@@ -374,9 +350,9 @@ class AccountStore:
         now = self.now()
         action = audit.LOGIN_LOCKED if outcome == "locked" else audit.LOGIN_DISABLED
 
-        def insert(conn: sqlite3.Connection) -> None:
-            _attempt(conn, key, now, outcome)
-            audit.insert_entry(conn, key, action, subject=key, detail=detail, at=now)
+        def insert(tx: Tx) -> None:
+            _attempt(tx, key, now, outcome)
+            audit.insert_entry(tx, key, action, subject=key, detail=detail, at=now)
 
         self.db.write(insert)
 
@@ -394,10 +370,10 @@ class AccountStore:
 
     def attempts(self, name: str | None = None, *, limit: int = 100) -> list[tuple[str, datetime, bool, str]]:
         """The latest login attempts (name, time, success, outcome), newest first."""
-        sql = "SELECT * FROM login_attempts" + (" WHERE name = ?" if name is not None else "") + " ORDER BY id DESC LIMIT ?"
-        params = ((_key(name),) if name is not None else ()) + (limit,)
+        sql = "SELECT * FROM login_attempts" + (" WHERE name = :key" if name is not None else "") + " ORDER BY id DESC LIMIT :limit"
+        params = {"key": _key(name) if name is not None else None, "limit": limit}
         return self.db.read(
-            lambda conn: [(r["name"], datetime.fromisoformat(r["at"]), bool(r["success"]), r["outcome"]) for r in conn.execute(sql, params)],
+            lambda tx: [(r["name"], datetime.fromisoformat(r["at"]), bool(r["success"]), r["outcome"]) for r in tx.all(sql, **params)],
             empty=[],
         )
 
@@ -443,19 +419,19 @@ def _minutes(span: timedelta) -> str:
     return f"{minutes:g} minute{'' if minutes == 1 else 's'}"
 
 
-def _active_lock(row: sqlite3.Row | None, now: datetime) -> datetime | None:
+def _active_lock(row, now: datetime) -> datetime | None:
     until = _parse(row["locked_until"]) if row else None
     return until if until is not None and until > now else None
 
 
-def _attempt(conn: sqlite3.Connection, key: str, now: datetime, outcome: str) -> None:
-    conn.execute(
-        "INSERT INTO login_attempts (name, at, success, outcome) VALUES (?, ?, ?, ?)",
-        (key, _iso(now), int(outcome == "ok"), outcome),
+def _attempt(tx: Tx, key: str, now: datetime, outcome: str) -> None:
+    tx.run(
+        "INSERT INTO login_attempts (name, at, success, outcome) VALUES (:key, :at, :success, :outcome)",
+        key=key, at=_iso(now), success=int(outcome == "ok"), outcome=outcome,
     )
 
 
-def _info(row: sqlite3.Row, now: datetime) -> AccountInfo:
+def _info(row, now: datetime) -> AccountInfo:
     return AccountInfo(
         name=row["name"],
         role=row["role"],

@@ -11,6 +11,7 @@ import getpass
 import sys
 from pathlib import Path
 
+from chatbot.database import database_url, describe
 from chatbot.errors import ReviewedAnswersError
 from chatbot.review_store import ReviewStore
 from chatbot.reviewed import NEEDS_REVIEW, article_sentences, read_yaml, to_yaml
@@ -59,7 +60,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             verify_entries(entries, embedder, settings, corpus_idf(settings))
         imported, unchanged = store.import_entries(entries, actor=actor(), only_if_empty=args.if_empty)
         if args.if_empty and not imported and unchanged:
-            print(f"reviewed answers already stored in {settings.feedback_db}; {args.file} not imported (run without --if-empty to update them)")
+            print(f"reviewed answers already stored in {describe(database_url(settings))}; {args.file} not imported (run without --if-empty to update them)")
         else:
             print(f"imported {imported} reviewed answers from {args.file} ({unchanged} unchanged)")
         return 0

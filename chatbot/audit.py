@@ -1,6 +1,6 @@
 """The audit log: who did what to the staff accounts and the reviewed answers, and when.
 
-One append-only table ``audit_log`` in the clinic's database (``settings.feedback_db``):
+One append-only table ``audit_log`` in the clinic's database (``chatbot.database``):
 every login (successful, refused, locked), every account change, and every approval or edit
 of an answer. Entries are never updated or deleted by the app. An entry has the time (ISO-8601,
 UTC), the actor (a staff name, or ``cli:<os user>`` for the command line), an action (one of
@@ -11,12 +11,12 @@ and a JSON object of details. Passwords never reach it.
 from __future__ import annotations
 
 import json
-import sqlite3
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from chatbot.database import Database
+from chatbot import schema
+from chatbot.database import Database, Tx
 from chatbot.errors import AccountStoreError
 from chatbot.settings import Settings
 
@@ -37,17 +37,6 @@ ACCOUNT_DISABLED = "account.disable"
 ACCOUNT_PASSWORD_SET = "account.set_password"
 ACCOUNT_UNLOCKED = "account.unlock"
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS audit_log (
-    id       INTEGER PRIMARY KEY AUTOINCREMENT,
-    at       TEXT NOT NULL,             -- ISO-8601, UTC
-    actor    TEXT NOT NULL,             -- staff name, or cli:<os user>
-    action   TEXT NOT NULL,             -- login, login.failed, account.add, ...
-    subject  TEXT NOT NULL DEFAULT '',  -- what it concerns: an account name, a question, ...
-    detail   TEXT NOT NULL DEFAULT '{}' -- JSON object
-);
-CREATE INDEX IF NOT EXISTS audit_log_at ON audit_log (at);
-"""
 
 
 @dataclass(frozen=True)
@@ -66,7 +55,7 @@ class AuditLog:
     """Appends to and reads ``audit_log``. Cheap to create; safe to share between threads."""
 
     def __init__(self, settings: Settings) -> None:
-        self.db = Database(settings, schema=SCHEMA, what="the audit log", error=AccountStoreError)
+        self.db = Database(settings, what="the audit log", error=AccountStoreError)
 
     def record(self, actor: str, action: str, *, subject: str = "", detail: dict[str, Any] | None = None, at: datetime | None = None) -> int:
         """Append one entry and return its id. ``detail`` must be JSON-serialisable.
@@ -80,42 +69,40 @@ class AuditLog:
 
         An action ending in ``.`` or ``*`` matches every action that starts with it (``"login*"``).
         """
-        where, params = [], []
+        where, params = [], {"limit": max(0, int(limit))}
         for column, value in (("actor", actor), ("subject", subject)):
             if value is not None:
-                where.append(f"{column} = ?")
-                params.append(value)
+                where.append(f"{column} = :{column}")
+                params[column] = value
         if action is not None:
             if action.endswith("*"):
-                where.append("action LIKE ? ESCAPE '\\'")
-                params.append(action[:-1].replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%")
+                where.append("action LIKE :action ESCAPE '\\'")
+                params["action"] = action[:-1].replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
             else:
-                where.append("action = ?")
-                params.append(action)
-        sql = "SELECT * FROM audit_log" + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY id DESC LIMIT ?"
+                where.append("action = :action")
+                params["action"] = action
+        sql = "SELECT * FROM audit_log" + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY id DESC LIMIT :limit"
 
-        def select(conn: sqlite3.Connection) -> list[AuditEntry]:
-            return [_entry(row) for row in conn.execute(sql, (*params, max(0, int(limit))))]
+        def select(tx: Tx) -> list[AuditEntry]:
+            return [_entry(row) for row in tx.all(sql, **params)]
 
         return self.db.read(select, empty=[])
 
 
 def insert_entry(
-    conn: sqlite3.Connection, actor: str, action: str, *, subject: str = "", detail: dict[str, Any] | None = None, at: datetime | None = None
+    tx: Tx, actor: str, action: str, *, subject: str = "", detail: dict[str, Any] | None = None, at: datetime | None = None
 ) -> int:
     """Append one entry inside the caller's transaction, so a change and its audit entry are stored together.
 
-    The caller's ``Database`` schema must include ``SCHEMA`` (``Database(..., schema=MINE + audit.SCHEMA)``).
     """
     when = (at or datetime.now(UTC)).astimezone(UTC).isoformat(timespec="seconds")
-    cur = conn.execute(
-        "INSERT INTO audit_log (at, actor, action, subject, detail) VALUES (?, ?, ?, ?, ?)",
-        (when, actor, action, subject, json.dumps(detail or {}, ensure_ascii=False, sort_keys=True, default=str)),
+    return tx.insert(
+        schema.audit_log, at=when, actor=actor, action=action, subject=subject,
+        detail=json.dumps(detail or {}, ensure_ascii=False, sort_keys=True, default=str),
     )
-    return int(cur.lastrowid or 0)
 
 
-def _entry(row: sqlite3.Row) -> AuditEntry:
+def _entry(row) -> AuditEntry:
     try:
         detail = json.loads(row["detail"] or "{}")
     except json.JSONDecodeError:

@@ -355,7 +355,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     base = load_settings()
     with tempfile.TemporaryDirectory(prefix="chatbot-bench-") as tmp:
         settings = base.replace(index_dir=Path(tmp) / "index", chroma_host=None, chroma_port=None,
-                                common_questions_file=base.common_questions_path, feedback_db=Path(tmp) / "bench.sqlite3")
+                                common_questions_file=base.common_questions_path).with_sqlite(Path(tmp) / "bench.sqlite3")
         print(f"benchmark: corpus {settings.corpus_dir}, fresh index in {tmp}", file=sys.stderr)
         pairs = load_questions(settings, minimum=args.questions)
         rows, uncached, engine = measure_all(settings, pairs, Path(tmp))

@@ -66,6 +66,10 @@ class AccountStoreError(ChatbotError):
     """The staff accounts or the audit log (tables in the feedback database) cannot be read or written."""
 
 
+class StoreImportError(ChatbotError):
+    """A SQLite file cannot be imported into the store (not a database, unreadable, or the store already holds data)."""
+
+
 class AccountError(ChatbotError):
     """A staff account cannot be created or changed as asked (bad name, role or password; duplicate; unknown)."""
 

@@ -1,34 +1,37 @@
 """The feedback store: every answered question, and what the asker thought of the answer.
 
-One SQLite file (``settings.feedback_db``) in WAL mode, so the content team can read
-while chat sessions write. Each chat answer is logged once (``log_answer``); a thumbs
-up or down and an optional comment are added to that record later (``rate``).
-E-mail addresses and phone numbers are removed from every text *before* it is stored.
+The ``feedback`` table of the clinic's database (``chatbot.database``: the embedded SQLite file
+in WAL mode, so the content team can read while chat sessions write, or a PostgreSQL server).
+Each chat answer is logged once (``log_answer``); a thumbs up or down and an optional comment
+are added to that record later (``rate``). E-mail addresses and phone numbers are removed from
+every text *before* it is stored.
 
-Writes from several sessions (threads or processes) never lose a record: each write
-is one short ``BEGIN IMMEDIATE`` transaction that waits for the database
-(``feedback_busy_timeout_seconds``) and is retried a few times when it stays busy.
-Problems with the file itself (missing folder that cannot be created, read-only,
-full, not a database) raise ``FeedbackStoreError`` with what to do.
+Writes from several sessions (threads or processes) never lose a record: each write is one
+short transaction, retried while the database is busy or restarting. Problems with the
+database itself (a folder that cannot be created, read-only, full, not a database, a wrong
+password) raise ``FeedbackStoreError`` with what to do.
 """
 
 from __future__ import annotations
 
+import atexit
 import json
 import logging
 import re
-import sqlite3
+import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+import uuid
+from collections import deque
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import numpy as np
 
+from chatbot import schema
 from chatbot.answer import Answer
+from chatbot.database import Database, Tx, describe
 from chatbot.errors import FeedbackStoreError
 from chatbot.guardrails import OUT_OF_SCOPE
 from chatbot.settings import Settings
@@ -47,26 +50,6 @@ _PHONE_CANDIDATE = re.compile(r"(?<![\w.])(?:\+\s?)?(?:\(\d{1,5}\)[\s.-]?)?\d(?:
 _DATE_LIKE = re.compile(r"^\d{4}[-./]\d{1,2}[-./]\d{1,2}$|^\d{1,2}[-./]\d{1,2}[-./]\d{2,4}$")
 _LOCAL_NUMBER = re.compile(r"^\d{3}[\s.-]\d{4}$")
 
-MIGRATIONS = (("language", "ALTER TABLE feedback ADD COLUMN language TEXT NOT NULL DEFAULT 'en'"),)
-"""Columns added after the first release: a database written by an older version gets them on first use."""
-
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS feedback (
-    id          INTEGER PRIMARY KEY AUTOINCREMENT,
-    created_at  TEXT NOT NULL,              -- ISO-8601, UTC
-    session_id  TEXT NOT NULL,              -- random per browser session; nothing links it to a person
-    question    TEXT NOT NULL,              -- redacted
-    history     TEXT NOT NULL DEFAULT '[]', -- JSON list of the earlier questions, redacted
-    answer      TEXT NOT NULL,              -- the text the asker saw, redacted
-    citations   TEXT NOT NULL DEFAULT '[]', -- JSON list of {n, article, title, section, chunk_id, score}
-    category    TEXT NOT NULL,              -- guardrail category
-    rating      INTEGER,                    -- 1 helpful, 0 not helpful, NULL not rated
-    comment     TEXT NOT NULL DEFAULT '',   -- redacted
-    rated_at    TEXT,
-    language    TEXT NOT NULL DEFAULT 'en'  -- ISO 639-1 code of the question ("es", "zh"...)
-);
-CREATE INDEX IF NOT EXISTS feedback_created ON feedback (created_at);
-"""
 
 
 def _is_phone(candidate: str) -> bool:
@@ -133,152 +116,188 @@ class QuestionGroup:
         return len(self.questions)
 
 
-T = TypeVar("T")
-
-
 class FeedbackStore:
-    """Reads and writes ``settings.feedback_db``. Cheap to create; opens a connection per call,
-    so one instance can be shared between threads."""
+    """Reads and writes the feedback table of the clinic's database (``chatbot.database``).
 
-    def __init__(self, settings: Settings) -> None:
-        self.path = Path(settings.feedback_db)
-        self.timeout = settings.feedback_busy_timeout_seconds
-        self.attempts = max(1, settings.feedback_write_attempts)
-        self.max_bytes = settings.feedback_max_mb * 1024 * 1024
+    Cheap to create; one instance can be shared between threads. On SQLite a write is made
+    before the call returns (about a millisecond). On PostgreSQL the chat does not wait for the
+    network: ``log_answer`` and ``rate`` hand the write to the process's ``FeedbackWriter``, which
+    stores it in order, retrying through a server restart, and ``pending()`` tells what is queued.
+    """
+
+    def __init__(self, settings: Settings, *, background: bool | None = None) -> None:
+        self.db = Database(settings, what="the feedback", error=FeedbackStoreError)
+        self.background = (not self.db.sqlite) if background is None else background
+        self.path = self.db.path
 
     # --- writing -------------------------------------------------------------------
 
-    def log_answer(self, *, session_id: str, question: str, history: Sequence[str], answer: Answer) -> int:
-        """Store one answered question (unrated) and return its record id.
+    def log_answer(self, *, session_id: str, question: str, history: Sequence[str], answer: Answer) -> str:
+        """Store one answered question (unrated) and return its record key, for ``rate``.
 
-        Raises ``FeedbackStoreError`` when the database cannot be written.
+        Raises ``FeedbackStoreError`` when the database cannot be written (or, in the background,
+        when the queue is full because the database has been unreachable for long).
         """
         citations = [
             {"n": c.n, "article": c.article, "title": c.title, "section": c.section, "chunk_id": c.chunk_id, "score": round(c.score, 4)}
             for c in answer.citations
         ]
-        row = (
-            _now(), session_id, redact(question), json.dumps([redact(h) for h in history]),
-            redact(answer.text), json.dumps(citations), answer.guardrail.category, answer.language,
+        row = dict(
+            uid=uuid.uuid4().hex, created_at=_now(), session_id=session_id, question=redact(question),
+            history=json.dumps([redact(h) for h in history]), answer=redact(answer.text), citations=json.dumps(citations),
+            category=answer.guardrail.category, language=answer.language,
         )
+        self._submit(lambda tx: _insert(tx, row))
+        return row["uid"]
 
-        def insert(conn: sqlite3.Connection) -> int:
-            cur = conn.execute(
-                "INSERT INTO feedback (created_at, session_id, question, history, answer, citations, category, language)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                row,
-            )
-            return int(cur.lastrowid or 0)
-
-        return self._write(insert)
-
-    def rate(self, record_id: int, rating: int | None, comment: str = "") -> None:
-        """Set the rating (``HELPFUL``, ``NOT_HELPFUL`` or None to clear) and comment of a record.
+    def rate(self, record: str | int, rating: int | None, comment: str = "") -> None:
+        """Set the rating (``HELPFUL``, ``NOT_HELPFUL`` or None to clear) and comment of a record (its key or id).
 
         Raises ``FeedbackStoreError`` when the database cannot be written or the record does not exist.
         """
         if rating not in (HELPFUL, NOT_HELPFUL, None):
             raise FeedbackStoreError(f"rating must be {HELPFUL} (helpful), {NOT_HELPFUL} (not helpful) or empty, not {rating!r}")
+        values = dict(rating=rating, comment=redact(comment.strip()), rated_at=_now(), key=record)
+        column = "id" if isinstance(record, int) else "uid"
 
-        def update(conn: sqlite3.Connection) -> int:
-            cur = conn.execute(
-                "UPDATE feedback SET rating = ?, comment = ?, rated_at = ? WHERE id = ?",
-                (rating, redact(comment.strip()), _now(), record_id),
-            )
-            return cur.rowcount
+        def update(tx: Tx) -> None:
+            if not tx.run(f"UPDATE feedback SET rating = :rating, comment = :comment, rated_at = :rated_at WHERE {column} = :key", **values):
+                raise FeedbackStoreError(f"feedback record {record} does not exist in {describe(self.db.url)}")
 
-        if not self._write(update):
-            raise FeedbackStoreError(f"feedback record {record_id} does not exist in {self.path}")
+        self._submit(update)
+
+    def pending(self) -> int:
+        """Writes handed to the background writer and not stored yet (0 on SQLite)."""
+        return writer_for(self.db).pending() if self.background else 0
+
+    def flush(self, timeout: float = 30.0) -> bool:
+        """Wait until every queued write is stored; False when some are still waiting after ``timeout``."""
+        return writer_for(self.db).flush(timeout) if self.background else True
+
+    @property
+    def trouble(self) -> str | None:
+        """What keeps queued writes from being stored right now (a restarting server...), else None."""
+        return writer_for(self.db).trouble if self.background else None
+
+    def _submit(self, operation: Callable[[Tx], None]) -> None:
+        if self.background:
+            writer_for(self.db).submit(operation)
+        else:
+            self.db.write(operation, serial=False)
 
     # --- reading -------------------------------------------------------------------
 
     def records(self) -> list[FeedbackRecord]:
         """Every record, newest first. A database that does not exist yet has none.
 
-        Raises ``FeedbackStoreError`` when the file exists but cannot be read.
+        Raises ``FeedbackStoreError`` when the database exists but cannot be read.
         """
-        if not self.path.exists():
-            return []
-        try:
-            with self._connect() as conn:
-                rows = conn.execute("SELECT * FROM feedback ORDER BY created_at DESC, id DESC").fetchall()
-        except sqlite3.Error as exc:
-            raise self._error(exc, "read") from exc
+        rows = self.db.read(lambda tx: tx.all("SELECT * FROM feedback ORDER BY created_at DESC, id DESC"), empty=[])
         return [_record(row) for row in rows]
 
-    # --- plumbing ------------------------------------------------------------------
 
-    def _write(self, operation: Callable[[sqlite3.Connection], T]) -> T:
-        """Run ``operation`` in one immediate transaction, retrying while the database is busy."""
-        self._ensure_folder()
-        delay = 0.05
-        for attempt in range(1, self.attempts + 1):
+class FeedbackWriter:
+    """One thread per process and database that stores queued feedback writes in order.
+
+    A write that fails because the server is unreachable or restarting is retried (with a growing
+    pause, up to 5 s) until it is stored: it is never dropped. Each insert carries a key of its own
+    (``uid``), so one retried after a lost acknowledgement is not stored twice. A write refused for
+    good (a rating of a record that does not exist) is logged and skipped. ``max_pending`` bounds
+    the queue: beyond it ``submit`` raises, so an unreachable database is noticed, not hidden.
+    """
+
+    def __init__(self, db: Database, *, max_pending: int = 10_000) -> None:
+        self.db = db
+        self.max_pending = max_pending
+        self._queue: deque[Callable[[Tx], None]] = deque()
+        self._cond = threading.Condition()
+        self._busy = False
+        self.trouble: str | None = None
+        self.stored = 0
+        self._thread = threading.Thread(target=self._loop, name="feedback-writer", daemon=True)
+        self._thread.start()
+        atexit.register(self._at_exit)
+
+    def submit(self, operation: Callable[[Tx], None]) -> None:
+        with self._cond:
+            if len(self._queue) >= self.max_pending:
+                raise FeedbackStoreError(
+                    f"{len(self._queue)} feedback writes are waiting for {describe(self.db.url)} ({self.trouble or 'busy'}); "
+                    "nothing more is accepted until it answers again: check the database server"
+                )
+            self._queue.append(operation)
+            self._cond.notify()
+
+    def pending(self) -> int:
+        with self._cond:
+            return len(self._queue) + int(self._busy)
+
+    def flush(self, timeout: float) -> bool:
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while self._queue or self._busy:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+                self._cond.wait(min(left, 0.1))
+        return True
+
+    def _loop(self) -> None:
+        while True:
+            with self._cond:
+                while not self._queue:
+                    self._cond.wait()
+                operation = self._queue[0]
+                self._busy = True
+            self._store(operation)
+            with self._cond:
+                self._queue.popleft()
+                self._busy = False
+                self._cond.notify_all()
+
+    def _store(self, operation: Callable[[Tx], None]) -> None:
+        pause = 0.1
+        while True:
             try:
-                with self._connect() as conn:
-                    conn.execute("BEGIN IMMEDIATE")
-                    try:
-                        result = operation(conn)
-                        conn.execute("COMMIT")
-                    except BaseException:
-                        if conn.in_transaction:  # SQLite already rolled back after some errors (disk full)
-                            conn.execute("ROLLBACK")
-                        raise
-                    return result
-            except sqlite3.OperationalError as exc:
-                if not _is_busy(exc) or attempt == self.attempts:
-                    raise self._error(exc, "write") from exc
-                log.warning("feedback database busy (attempt %d of %d); retrying", attempt, self.attempts)
-                time.sleep(delay)
-                delay *= 2
-            except sqlite3.Error as exc:
-                raise self._error(exc, "write") from exc
-        raise AssertionError("unreachable")  # pragma: no cover
+                self.db.write(operation, serial=False)
+                self.stored += 1
+                if self.trouble:
+                    log.warning("feedback writes resumed on %s", describe(self.db.url))
+                self.trouble = None
+                return
+            except FeedbackStoreError as exc:
+                if "does not exist in" in str(exc):  # a rating of a record that is not there: retrying cannot help
+                    log.error("feedback write skipped: %s", exc)
+                    return
+                if self.trouble is None:
+                    log.error("feedback writes waiting: %s", exc)
+                self.trouble = str(exc)
+            time.sleep(pause)
+            pause = min(pause * 2, 5.0)
 
-    @contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
-        # isolation_level=None: transactions are explicit (BEGIN IMMEDIATE), so a writer takes the lock up front.
-        conn = sqlite3.connect(self.path, timeout=self.timeout, isolation_level=None)
-        try:
-            conn.row_factory = sqlite3.Row
-            conn.execute(f"PRAGMA busy_timeout = {int(self.timeout * 1000)}")
-            if conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
-                conn.execute("PRAGMA journal_mode = WAL")
-            page_size = conn.execute("PRAGMA page_size").fetchone()[0]
-            conn.execute(f"PRAGMA max_page_count = {max(16, self.max_bytes // page_size)}")
-            conn.executescript(SCHEMA)
-            _migrate(conn)
-            yield conn
-        finally:
-            conn.close()
+    def _at_exit(self) -> None:
+        if not self.flush(timeout=10.0):
+            log.error("%d feedback writes could not be stored before the app stopped (%s)", self.pending(), self.trouble or "database busy")
 
-    def _ensure_folder(self) -> None:
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise FeedbackStoreError(
-                f"cannot create the folder {self.path.parent} for the feedback database ({exc.strerror or exc}); "
-                "set CHATBOT_FEEDBACK_DB to a file in a writable folder"
-            ) from exc
-        if self.path.is_dir():
-            raise FeedbackStoreError(f"the feedback database path {self.path} is a folder; set CHATBOT_FEEDBACK_DB to a file path")
 
-    def _error(self, exc: sqlite3.Error, action: str) -> FeedbackStoreError:
-        text = str(exc).lower()
-        where = f"the feedback database {self.path}"
-        if "full" in text:
-            return FeedbackStoreError(
-                f"{where} is full (disk full, or over the CHATBOT_FEEDBACK_MAX_MB limit of {self.max_bytes // (1024 * 1024)} MB); "
-                "free some space, archive old records, or raise the limit"
-            )
-        if "readonly" in text or "read-only" in text or "permission" in text:
-            return FeedbackStoreError(f"{where} is read-only; make it writable or set CHATBOT_FEEDBACK_DB to a writable path")
-        if "not a database" in text or "malformed" in text or "no such table" in text:
-            return FeedbackStoreError(f"{where} is not a feedback database (or is damaged); move it aside or set CHATBOT_FEEDBACK_DB to another path")
-        if "unable to open" in text:
-            return FeedbackStoreError(f"cannot open {where}; check that its folder exists and is writable, or set CHATBOT_FEEDBACK_DB")
-        if _is_busy(exc):
-            return FeedbackStoreError(f"{where} stayed busy for {self.attempts} tries; try again in a moment")
-        return FeedbackStoreError(f"cannot {action} {where} ({exc}); check the file or set CHATBOT_FEEDBACK_DB")
+_writers: dict[str, FeedbackWriter] = {}
+_writers_lock = threading.Lock()
+
+
+def writer_for(db: Database) -> FeedbackWriter:
+    key = db.url.render_as_string(hide_password=False)
+    with _writers_lock:
+        writer = _writers.get(key)
+        if writer is None:
+            writer = _writers[key] = FeedbackWriter(db)
+        return writer
+
+
+def _insert(tx: Tx, row: dict[str, Any]) -> None:
+    """Insert ``row`` unless a retry already stored it (same ``uid``)."""
+    if tx.scalar("SELECT COUNT(*) FROM feedback WHERE uid = :uid", uid=row["uid"]):
+        return
+    tx.insert(schema.feedback, **row)
 
 
 def group_similar(records: Sequence[FeedbackRecord], vectors: np.ndarray, *, similarity: float) -> list[QuestionGroup]:
@@ -306,28 +325,11 @@ def group_similar(records: Sequence[FeedbackRecord], vectors: np.ndarray, *, sim
     return [QuestionGroup(tuple(records[i] for i in members)) for members in ordered]
 
 
-def _is_busy(exc: sqlite3.Error) -> bool:
-    text = str(exc).lower()
-    return "locked" in text or "busy" in text
-
-
-def _migrate(conn: sqlite3.Connection) -> None:
-    """Add the columns a database written by an older version lacks (``MIGRATIONS``)."""
-    columns = {row[1] for row in conn.execute("PRAGMA table_info(feedback)")}
-    for column, statement in MIGRATIONS:
-        if column not in columns:
-            try:
-                conn.execute(statement)
-            except sqlite3.OperationalError as exc:  # another process added it a moment ago
-                if "duplicate column" not in str(exc).lower():
-                    raise
-
-
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-def _record(row: sqlite3.Row) -> FeedbackRecord:
+def _record(row) -> FeedbackRecord:
     return FeedbackRecord(
         id=row["id"],
         created_at=datetime.fromisoformat(row["created_at"]),

@@ -1,9 +1,9 @@
-"""The review store: drafts, reviewed answers, their revisions and history, in the feedback database.
+"""The review store: drafts, reviewed answers, their revisions and history, in the clinic's database.
 
-Tables of their own in ``settings.feedback_db`` (opened with ``chatbot.database.Database``, the
-conventions of ``chatbot.feedback``: WAL, a busy timeout, short ``BEGIN IMMEDIATE`` transactions
-retried while the database is busy, ``ReviewedAnswersError`` with what to do when the file is
-locked, read-only or damaged; nothing is changed then):
+Tables of their own in the clinic's database (``chatbot.database``: SQLite or PostgreSQL; short
+transactions, one staff write at a time, retried while the database is busy or restarting;
+``ReviewedAnswersError`` with what to do when it is locked, read-only, damaged or unreachable;
+nothing is changed then):
 
 * ``reviewed_answers``: one row per question: its status, the published and the latest
   revision number, and the stale quotes found by the last ingest;
@@ -24,13 +24,12 @@ approving the same revision at the same moment get one approval and one clear
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from chatbot import audit
-from chatbot.database import Database
+from chatbot import audit, schema
+from chatbot.database import Database, Tx
 from chatbot.errors import ReviewConflictError, ReviewedAnswersError
 from chatbot.reviewed import (
     DRAFT,
@@ -48,68 +47,23 @@ from chatbot.reviewed import (
 )
 from chatbot.settings import Settings
 
-REVIEW_SCHEMA = """
-CREATE TABLE IF NOT EXISTS reviewed_answers (
-    id                 INTEGER PRIMARY KEY AUTOINCREMENT,
-    question_key       TEXT NOT NULL UNIQUE,      -- lower case, single spaces, no end punctuation
-    question           TEXT NOT NULL,
-    status             TEXT NOT NULL,             -- draft | reviewed | needs_review | withdrawn
-    published_revision INTEGER NOT NULL DEFAULT 0,-- 0: never approved
-    latest_revision    INTEGER NOT NULL DEFAULT 0,
-    stale              TEXT NOT NULL DEFAULT '[]',-- JSON list of {n, article, old, new}
-    updated_at         TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS reviewed_revisions (
-    answer_id    INTEGER NOT NULL REFERENCES reviewed_answers (id),
-    number       INTEGER NOT NULL,
-    question     TEXT NOT NULL,
-    answer       TEXT NOT NULL,                   -- with [n] markers
-    sources      TEXT NOT NULL,                   -- JSON list of {article, quote} | {clinic: true}
-    also_asked   TEXT NOT NULL DEFAULT '[]',      -- JSON list
-    author       TEXT NOT NULL,
-    created_at   TEXT NOT NULL,
-    note         TEXT NOT NULL DEFAULT '',        -- what changed
-    approved_by  TEXT,
-    approved_at  TEXT,
-    PRIMARY KEY (answer_id, number)
-);
-CREATE TABLE IF NOT EXISTS reviewed_history (
-    id        INTEGER PRIMARY KEY AUTOINCREMENT,
-    answer_id INTEGER NOT NULL,
-    at        TEXT NOT NULL,
-    actor     TEXT NOT NULL,
-    action    TEXT NOT NULL,                      -- draft | approve | withdraw | needs_review | import
-    revision  INTEGER NOT NULL DEFAULT 0,
-    detail    TEXT NOT NULL DEFAULT ''
-);
-CREATE TABLE IF NOT EXISTS reviewed_state (
-    id      INTEGER PRIMARY KEY CHECK (id = 1),
-    version INTEGER NOT NULL
-);
-INSERT OR IGNORE INTO reviewed_state (id, version) VALUES (1, 0);
-"""
-
 
 class ReviewStore:
-    """Reads and writes the review tables of ``settings.feedback_db``. Cheap to create, thread-safe."""
+    """Reads and writes the review tables of the clinic's database. Cheap to create, thread-safe."""
 
     def __init__(self, settings: Settings) -> None:
-        self.db = Database(settings, schema=REVIEW_SCHEMA + audit.SCHEMA, what="the reviewed answers", error=ReviewedAnswersError)
+        self.db = Database(settings, what="the reviewed answers", error=ReviewedAnswersError)
         self.path = self.db.path
 
     # --- reading -----------------------------------------------------------------------
 
     def version(self) -> int:
         """The change counter: it differs after any draft, approval, withdrawal or import. 0 without a database."""
-        if not self.path.exists():
-            return 0
         row = self._read("SELECT version FROM reviewed_state WHERE id = 1")
         return int(row[0]["version"]) if row else 0
 
     def answers(self) -> list[ReviewedAnswer]:
         """Every stored question, needs-review first, then by question."""
-        if not self.path.exists():
-            return []
         rows = self._read("SELECT * FROM reviewed_answers")
         revisions = self._read(
             "SELECT r.* FROM reviewed_revisions r JOIN reviewed_answers a ON a.id = r.answer_id "
@@ -131,11 +85,11 @@ class ReviewStore:
         return [a for a in self.answers() if a.status == NEEDS_REVIEW]
 
     def revisions(self, answer_id: int) -> list[Revision]:
-        rows = self._read("SELECT * FROM reviewed_revisions WHERE answer_id = ? ORDER BY number DESC", (answer_id,))
+        rows = self._read("SELECT * FROM reviewed_revisions WHERE answer_id = :id ORDER BY number DESC", id=answer_id)
         return [_revision(r) for r in rows]
 
     def history(self, answer_id: int) -> list[HistoryEvent]:
-        rows = self._read("SELECT * FROM reviewed_history WHERE answer_id = ? ORDER BY id DESC", (answer_id,))
+        rows = self._read("SELECT * FROM reviewed_history WHERE answer_id = :id ORDER BY id DESC", id=answer_id)
         return [HistoryEvent(_time(r["at"]), r["actor"], r["action"], r["revision"], r["detail"]) for r in rows]
 
     # --- writing -----------------------------------------------------------------------
@@ -148,7 +102,7 @@ class ReviewStore:
         not change until the new revision is approved.
         """
 
-        def write(conn: sqlite3.Connection) -> int:
+        def write(conn: Tx) -> int:
             row = _row_for(conn, content.question)
             if row is None:
                 answer_id = _insert_answer(conn, content.question, DRAFT)
@@ -162,7 +116,7 @@ class ReviewStore:
                     )
             number = latest + 1
             _insert_revision(conn, answer_id, number, content, author=author, note=note or _describe_change(conn, answer_id, latest, content))
-            conn.execute("UPDATE reviewed_answers SET latest_revision = ?, updated_at = ? WHERE id = ?", (number, _now(), answer_id))
+            conn.run("UPDATE reviewed_answers SET latest_revision = :n, updated_at = :now WHERE id = :id", n=number, now=_now(), id=answer_id)
             _event(conn, answer_id, author, "draft", number, note or "saved a draft")
             _bump(conn)
             return number
@@ -176,13 +130,13 @@ class ReviewStore:
         else a moment ago, say) or a newer revision exists; nothing changes then.
         """
 
-        def write(conn: sqlite3.Connection) -> None:
+        def write(conn: Tx) -> None:
             row = _row_for(conn, question)
             if row is None:
                 raise ReviewedAnswersError(f"no draft of {question!r} to approve; save it first")
-            rev = conn.execute(
-                "SELECT approved_by, approved_at FROM reviewed_revisions WHERE answer_id = ? AND number = ?", (row["id"], revision)
-            ).fetchone()
+            rev = conn.one(
+                "SELECT approved_by, approved_at FROM reviewed_revisions WHERE answer_id = :id AND number = :n", id=row["id"], n=revision
+            )
             if rev is None:
                 raise ReviewedAnswersError(f"{question!r} has no revision {revision}")
             if rev["approved_at"]:
@@ -195,15 +149,15 @@ class ReviewStore:
                     "reload and check the newest text"
                 )
             now = _now()
-            cur = conn.execute(
-                "UPDATE reviewed_revisions SET approved_by = ?, approved_at = ? WHERE answer_id = ? AND number = ? AND approved_at IS NULL",
-                (approver, now, row["id"], revision),
+            changed = conn.run(
+                "UPDATE reviewed_revisions SET approved_by = :by, approved_at = :now WHERE answer_id = :id AND number = :n AND approved_at IS NULL",
+                by=approver, now=now, id=row["id"], n=revision,
             )
-            if cur.rowcount != 1:  # pragma: no cover - the immediate transaction makes this unreachable
+            if changed != 1:  # pragma: no cover - the immediate transaction makes this unreachable
                 raise ReviewConflictError(f"revision {revision} of {question!r} was approved meanwhile; nothing changed")
-            conn.execute(
-                "UPDATE reviewed_answers SET status = ?, published_revision = ?, stale = '[]', updated_at = ? WHERE id = ?",
-                (REVIEWED, revision, now, row["id"]),
+            conn.run(
+                "UPDATE reviewed_answers SET status = :status, published_revision = :n, stale = '[]', updated_at = :now WHERE id = :id",
+                status=REVIEWED, n=revision, now=now, id=row["id"],
             )
             _event(conn, row["id"], approver, "approve", revision, "approved; now served to clients")
             _bump(conn)
@@ -213,13 +167,13 @@ class ReviewStore:
     def withdraw(self, question: str, *, actor: str, reason: str = "") -> None:
         """Stop serving ``question``'s reviewed answer (its revisions are kept)."""
 
-        def write(conn: sqlite3.Connection) -> None:
+        def write(conn: Tx) -> None:
             row = _row_for(conn, question)
             if row is None or row["published_revision"] == 0:
                 raise ReviewedAnswersError(f"{question!r} has no reviewed answer to withdraw")
             if row["status"] == WITHDRAWN:
                 raise ReviewConflictError(f"the reviewed answer to {question!r} is already withdrawn")
-            conn.execute("UPDATE reviewed_answers SET status = ?, updated_at = ? WHERE id = ?", (WITHDRAWN, _now(), row["id"]))
+            conn.run("UPDATE reviewed_answers SET status = :status, updated_at = :now WHERE id = :id", status=WITHDRAWN, now=_now(), id=row["id"])
             _event(conn, row["id"], actor, "withdraw", row["published_revision"], reason or "withdrawn; clients get the generated answer")
             _bump(conn)
 
@@ -231,14 +185,15 @@ class ReviewStore:
         Only served answers change; returns the questions newly marked.
         """
 
-        def write(conn: sqlite3.Connection) -> list[str]:
+        def write(conn: Tx) -> list[str]:
             marked = []
             for question, quotes in stale.items():
                 row = _row_for(conn, question)
                 if row is None or row["status"] != REVIEWED or not quotes:
                     continue
                 payload = json.dumps([q.__dict__ for q in quotes])
-                conn.execute("UPDATE reviewed_answers SET status = ?, stale = ?, updated_at = ? WHERE id = ?", (NEEDS_REVIEW, payload, _now(), row["id"]))
+                conn.run("UPDATE reviewed_answers SET status = :status, stale = :stale, updated_at = :now WHERE id = :id",
+                         status=NEEDS_REVIEW, stale=payload, now=_now(), id=row["id"])
                 detail = "; ".join(f"[{q.n}] no longer in {q.article}" for q in quotes)
                 _event(conn, row["id"], actor, "needs_review", row["published_revision"], detail)
                 marked.append(row["question"])
@@ -256,8 +211,8 @@ class ReviewStore:
         so it never overwrites the desk's work). Returns (imported, unchanged).
         """
 
-        def write(conn: sqlite3.Connection) -> tuple[int, int]:
-            if only_if_empty and conn.execute("SELECT COUNT(*) FROM reviewed_answers").fetchone()[0]:
+        def write(conn: Tx) -> tuple[int, int]:
+            if only_if_empty and conn.scalar("SELECT COUNT(*) FROM reviewed_answers"):
                 return 0, len(entries)
             imported = unchanged = 0
             for entry in entries:
@@ -274,9 +229,10 @@ class ReviewStore:
                 number = latest + 1
                 at = entry.reviewed_at.astimezone(UTC).isoformat(timespec="seconds")
                 _insert_revision(conn, answer_id, number, c, author=actor, note="imported from YAML", approved=(entry.reviewed_by, at))
-                conn.execute(
-                    "UPDATE reviewed_answers SET status = ?, published_revision = ?, latest_revision = ?, stale = '[]', updated_at = ? WHERE id = ?",
-                    (REVIEWED, number, number, _now(), answer_id),
+                conn.run(
+                    "UPDATE reviewed_answers SET status = :status, published_revision = :n, latest_revision = :n, stale = '[]', updated_at = :now "
+                    "WHERE id = :id",
+                    status=REVIEWED, n=number, now=_now(), id=answer_id,
                 )
                 _event(conn, answer_id, actor, "import", number, f"imported, reviewed by {entry.reviewed_by} at {at}")
                 imported += 1
@@ -288,43 +244,38 @@ class ReviewStore:
 
     # --- plumbing ----------------------------------------------------------------------
 
-    def _read(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
-        return self.db.read(lambda conn: conn.execute(sql, params).fetchall(), empty=[])
+    def _read(self, sql: str, **params: Any) -> list:
+        return self.db.read(lambda tx: tx.all(sql, **params), empty=[])
 
     def _write(self, operation):
         return self.db.write(operation)
 
 
-def _row_for(conn: sqlite3.Connection, question: str) -> sqlite3.Row | None:
-    return conn.execute("SELECT * FROM reviewed_answers WHERE question_key = ?", (question_key(question),)).fetchone()
+def _row_for(conn: Tx, question: str):
+    return conn.one("SELECT * FROM reviewed_answers WHERE question_key = :key", key=question_key(question))
 
 
-def _insert_answer(conn: sqlite3.Connection, question: str, status: str) -> int:
-    cur = conn.execute(
-        "INSERT INTO reviewed_answers (question_key, question, status, updated_at) VALUES (?, ?, ?, ?)",
-        (question_key(question), question, status, _now()),
-    )
-    return int(cur.lastrowid or 0)
+def _insert_answer(conn: Tx, question: str, status: str) -> int:
+    return conn.insert(schema.reviewed_answers, question_key=question_key(question), question=question, status=status, updated_at=_now())
 
 
 def _insert_revision(
-    conn: sqlite3.Connection, answer_id: int, number: int, c: AnswerContent, *, author: str, note: str,
+    conn: Tx, answer_id: int, number: int, c: AnswerContent, *, author: str, note: str,
     approved: tuple[str, str] | None = None,
 ) -> None:
-    conn.execute(
-        "INSERT INTO reviewed_revisions (answer_id, number, question, answer, sources, also_asked, author, created_at, note, approved_by, approved_at) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (answer_id, number, c.question, c.answer, json.dumps([s.to_yaml() for s in c.sources]), json.dumps(list(c.also_asked)),
-         author, _now(), note, approved[0] if approved else None, approved[1] if approved else None),
-    )
+    conn.conn.execute(schema.reviewed_revisions.insert().values(
+        answer_id=answer_id, number=number, question=c.question, answer=c.answer, sources=json.dumps([s.to_yaml() for s in c.sources]),
+        also_asked=json.dumps(list(c.also_asked)), author=author, created_at=_now(), note=note,
+        approved_by=approved[0] if approved else None, approved_at=approved[1] if approved else None,
+    ))
 
 
-def _content_of(conn: sqlite3.Connection, answer_id: int, number: int) -> AnswerContent | None:
-    row = conn.execute("SELECT * FROM reviewed_revisions WHERE answer_id = ? AND number = ?", (answer_id, number)).fetchone()
+def _content_of(conn: Tx, answer_id: int, number: int) -> AnswerContent | None:
+    row = conn.one("SELECT * FROM reviewed_revisions WHERE answer_id = :id AND number = :n", id=answer_id, n=number)
     return _content(row) if row else None
 
 
-def _describe_change(conn: sqlite3.Connection, answer_id: int, latest: int, new: AnswerContent) -> str:
+def _describe_change(conn: Tx, answer_id: int, latest: int, new: AnswerContent) -> str:
     """What changed since the previous revision, in a few words for the history."""
     old = _content_of(conn, answer_id, latest) if latest else None
     if old is None:
@@ -345,32 +296,32 @@ AUDIT_ACTIONS = {"draft": "answer.edit", "approve": "answer.approve", "withdraw"
 """The audit-log action of each history action."""
 
 
-def _event(conn: sqlite3.Connection, answer_id: int, actor: str, action: str, revision: int, detail: str) -> None:
-    conn.execute(
-        "INSERT INTO reviewed_history (answer_id, at, actor, action, revision, detail) VALUES (?, ?, ?, ?, ?, ?)",
-        (answer_id, _now(), actor, action, revision, detail),
+def _event(conn: Tx, answer_id: int, actor: str, action: str, revision: int, detail: str) -> None:
+    conn.run(
+        "INSERT INTO reviewed_history (answer_id, at, actor, action, revision, detail) VALUES (:id, :at, :actor, :action, :revision, :detail)",
+        id=answer_id, at=_now(), actor=actor, action=action, revision=revision, detail=detail,
     )
-    question = conn.execute("SELECT question FROM reviewed_answers WHERE id = ?", (answer_id,)).fetchone()[0]
+    question = conn.scalar("SELECT question FROM reviewed_answers WHERE id = :id", id=answer_id)
     audit.insert_entry(conn, actor, AUDIT_ACTIONS[action], subject=question, detail={"revision": revision, "what": detail})
 
 
-def _bump(conn: sqlite3.Connection) -> None:
-    conn.execute("UPDATE reviewed_state SET version = version + 1 WHERE id = 1")
+def _bump(conn: Tx) -> None:
+    conn.run("UPDATE reviewed_state SET version = version + 1 WHERE id = 1")
 
 
-def _content(row: sqlite3.Row) -> AnswerContent:
+def _content(row) -> AnswerContent:
     sources = tuple(Source(clinic=True) if s.get("clinic") else Source(s["article"], s["quote"]) for s in json.loads(row["sources"]))
     return AnswerContent(row["question"], row["answer"], sources, tuple(json.loads(row["also_asked"] or "[]")))
 
 
-def _revision(row: sqlite3.Row) -> Revision:
+def _revision(row) -> Revision:
     return Revision(
         row["number"], _content(row), row["author"], _time(row["created_at"]), row["note"] or "",
         row["approved_by"] or "", _time(row["approved_at"]) if row["approved_at"] else None,
     )
 
 
-def _answer(row: sqlite3.Row, revisions: dict[tuple[int, int], sqlite3.Row]) -> ReviewedAnswer:
+def _answer(row, revisions: dict) -> ReviewedAnswer:
     published = revisions.get((row["id"], row["published_revision"])) if row["published_revision"] else None
     latest = revisions[(row["id"], row["latest_revision"])]
     stale = tuple(StaleQuote(**q) for q in json.loads(row["stale"] or "[]"))
@@ -393,7 +344,7 @@ def _time(text: str) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
-__all__ = ["REVIEW_SCHEMA", "ReviewStore"]
+__all__ = ["ReviewStore", "mark_stale_answers"]
 
 
 def mark_stale_answers(settings: Settings, articles=None) -> list[str]:

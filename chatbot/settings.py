@@ -34,8 +34,12 @@ class Settings:
     """Base name of the Chroma collections; each build gets a versioned name."""
     common_questions_file: Path | None = None
     """Defaults to ``<corpus_dir>/common_questions.yaml``."""
-    feedback_db: Path = Path("data/feedback.sqlite3")
-    """SQLite file for feedback; put it on shared storage when several app instances run."""
+    database_url: str | None = None
+    """The clinic's database (feedback, staff accounts, audit log, reviewed answers): ``sqlite:///FILE``
+    or ``postgresql+psycopg://USER:PASSWORD@HOST:PORT/DB`` for several app instances. Unset, it is
+    ``feedback_db`` when that is set, else ``sqlite:///data/chatbot.sqlite3`` (see chatbot/database.py)."""
+    feedback_db: Path | None = None
+    """Deprecated: a SQLite file for the database, the same as ``database_url=sqlite:///FILE``."""
     reports_dir: Path = Path("reports")
     staff_password: str | None = None
     """Deprecated shared staff password: it still logs in as the single ``admin`` account (name
@@ -243,6 +247,13 @@ class Settings:
     milliseconds, so 5 s only runs out when something holds the database far too long."""
     feedback_write_attempts: int = 4
     """Tries per feedback write when the database stays busy past the timeout; each waits longer."""
+    database_retry_seconds: float = 15.0
+    """How long an operation keeps retrying while the PostgreSQL server it was using does not answer
+    (a restart takes 1-3 s); then it fails with a message and nothing half-written."""
+    database_connect_timeout_seconds: float = 5.0
+    """How long to wait for the PostgreSQL server to accept a connection."""
+    database_pool_size: int = 5
+    """Connections each app process keeps open to PostgreSQL (and up to twice as many more under load)."""
     feedback_max_mb: int = 1024
     """Upper bound on the feedback database size, so a flood of questions cannot fill the server's
     disk. A record is about 2 KB: 1 GB holds roughly half a million questions."""
@@ -324,6 +335,10 @@ class Settings:
     @property
     def common_questions_path(self) -> Path:
         return self.common_questions_file or self.corpus_dir / "common_questions.yaml"
+
+    def with_sqlite(self, path: Path) -> Settings:
+        """These settings on a SQLite file of their own (evaluation runs, benchmarks): never the clinic's database."""
+        return dataclasses.replace(self, database_url=f"sqlite:///{path}", feedback_db=None)
 
     def replace(self, **changes: Any) -> Settings:
         return dataclasses.replace(self, **changes)

@@ -38,7 +38,7 @@ def engine_key(settings: Settings) -> str:
     feedback database or staff setting (password, lockout, idle time) does not reload the model.
     """
     staff = {f.name: f.default for f in dataclasses.fields(settings) if f.name.startswith("staff_")}
-    return repr(settings.replace(feedback_db=Path("-"), reports_dir=Path("-"), **staff))
+    return repr(settings.replace(feedback_db=None, database_url="-", reports_dir=Path("-"), **staff))
 
 
 def _default_factory(settings: Settings):

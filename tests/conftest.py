@@ -147,7 +147,10 @@ def chatbot_env(settings: Settings, **extra: str) -> dict[str, str]:
     env["CHATBOT_CORPUS_DIR"] = str(settings.corpus_dir)
     env["CHATBOT_INDEX_DIR"] = str(settings.index_dir)
     env["CHATBOT_COMMON_QUESTIONS_FILE"] = str(settings.common_questions_path)
-    env["CHATBOT_FEEDBACK_DB"] = str(settings.feedback_db)
+    if settings.database_url:
+        env["CHATBOT_DATABASE_URL"] = settings.database_url
+    elif settings.feedback_db:
+        env["CHATBOT_FEEDBACK_DB"] = str(settings.feedback_db)
     if settings.chroma_server:
         env["CHATBOT_CHROMA_HOST"], env["CHATBOT_CHROMA_PORT"] = settings.chroma_host, str(settings.chroma_port)
     env.update(extra)

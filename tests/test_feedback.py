@@ -139,7 +139,7 @@ def test_folder_that_cannot_be_created_gives_a_clear_message(tmp_path, pores_ans
     blocker = tmp_path / "a-file"
     blocker.write_text("not a folder")
     store = FeedbackStore(make_settings(tmp_path, feedback_db=blocker / "fb.sqlite3"))
-    with pytest.raises(FeedbackStoreError, match="cannot create the folder .* CHATBOT_FEEDBACK_DB"):
+    with pytest.raises(FeedbackStoreError, match="cannot create the folder .* CHATBOT_DATABASE_URL"):
         store.log_answer(session_id="s", question="q?", history=[], answer=pores_answer)
 
 
@@ -153,15 +153,15 @@ def test_a_file_that_is_not_a_database_gives_a_clear_message(tmp_path, pores_ans
     path = tmp_path / "fb.sqlite3"
     path.write_bytes(b"this is a spreadsheet, not SQLite" * 200)
     store = FeedbackStore(make_settings(tmp_path, feedback_db=path))
-    with pytest.raises(FeedbackStoreError, match="not a feedback database"):
+    with pytest.raises(FeedbackStoreError, match="is not a database"):
         store.log_answer(session_id="s", question="q?", history=[], answer=pores_answer)
-    with pytest.raises(FeedbackStoreError, match="not a feedback database"):
+    with pytest.raises(FeedbackStoreError, match="is not a database"):
         store.records()
     assert path.read_bytes().startswith(b"this is a spreadsheet")  # nothing was overwritten
 
 
 def test_a_full_database_gives_a_clear_message_and_keeps_earlier_records(tmp_path, pores_answer):
-    settings = make_settings(tmp_path, feedback_max_mb=0)  # the smallest size the store allows (16 pages)
+    settings = make_settings(tmp_path, feedback_max_mb=0)  # the smallest size the store allows (MIN_PAGES)
     store = FeedbackStore(settings)
     long_question = "Does microneedling shrink pores? " * 60
     saved = 0

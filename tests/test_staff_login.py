@@ -177,7 +177,7 @@ def test_a_read_only_database_gives_a_clear_message_instead_of_a_login(anna, env
     with immutable(Path(env.feedback_db)):
         log_in(at, "anna", PASSWORD)
     message = at.error[0].value.replace("\\", "")
-    assert not shown(at) and "not available right now" in message and "read-only" in message and "CHATBOT_FEEDBACK_DB" in message
+    assert not shown(at) and "not available right now" in message and "read-only" in message and "CHATBOT_DATABASE_URL" in message
     log_in(at, "anna", PASSWORD)
     assert shown(at), "nothing was lost: the account still logs in once the file is writable"
 

@@ -42,7 +42,7 @@ def reviewed_effect(engine, questions: Sequence[EvalQuestion]) -> dict[str, Any]
     from chatbot.reviewed import article_sentences, read_yaml
 
     with tempfile.TemporaryDirectory() as tmp:
-        on_settings = engine.settings.replace(feedback_db=Path(tmp) / "reviewed.sqlite3", reviewed_answers=True)
+        on_settings = engine.settings.with_sqlite(Path(tmp) / "reviewed.sqlite3").replace(reviewed_answers=True)
         entries = read_yaml(reviewed_path(on_settings), article_sentences(on_settings))
         ReviewStore(on_settings).import_entries(entries, actor="eval")
         on = evaluate(Engine(on_settings, embedder=engine.embedder), questions, baselines=False)
