@@ -13,7 +13,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: setup setup-test install install-test index answers run test test-fast browser bench bench-scale eval lint-corpus lint clean
+.PHONY: setup setup-test install install-test index answers run test test-fast browser postgres bench bench-scale eval lint-corpus lint clean
 
 setup: install index answers ## idempotent: install what running needs, build or update the index, import the reviewed answers
 
@@ -57,13 +57,18 @@ browser: ## Debian's Chromium for the end-to-end browser test (never a downloade
 		echo "installing chromium (apt-get)"; \
 		(apt-get update -qq || true) && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
-test: setup-test browser
+postgres: ## Debian's PostgreSQL server binaries for the store tests (each test run starts its own throw-away server)
+	@{ command -v initdb >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; } || { \
+		echo "installing postgresql (apt-get)"; \
+		(apt-get update -qq || true) && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; }
+
+test: setup-test browser postgres
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
-test-fast: setup-test browser ## skips the llm-marked tests for a quick loop
+test-fast: setup-test browser postgres ## skips the llm-marked tests for a quick loop
 	$(BIN)/python -m pytest -q -m "not llm" $(PYTEST_ARGS)
 
-bench: setup-test browser ## cold start in a real Chromium, latency, store writes
+bench: setup-test browser postgres ## cold start in a real Chromium, latency, store writes
 	$(BIN)/python -m chatbot.bench
 
 bench-scale: setup

@@ -1,5 +1,5 @@
 """The ``chatbot`` command: ingest, ask (one question or a JSONL file), eval, lint-corpus, serve, staff
-(``chatbot/cli_staff.py``), answers (``chatbot/answers_cli.py``).
+(``chatbot/cli_staff.py``), answers (``chatbot/answers_cli.py``), db (``chatbot/db_cli.py``).
 
 Errors print one line saying what to do and exit non-zero; no tracebacks.
 """
@@ -52,6 +52,10 @@ def _parser() -> argparse.ArgumentParser:
     lint.add_argument("--json", action="store_true", help="print the findings as a JSON list")
 
     cli_staff.add_parser(sub)
+
+    from chatbot.db_cli import add_parser as add_db_parser
+
+    add_db_parser(sub)
     return parser
 
 
@@ -207,6 +211,12 @@ def cmd_lint_corpus(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_db(args: argparse.Namespace, settings: Settings) -> int:
+    from chatbot.db_cli import run
+
+    return run(args, settings)
+
+
 def cmd_answers(args: argparse.Namespace, settings: Settings) -> int:
     from chatbot.answers_cli import run
 
@@ -215,7 +225,7 @@ def cmd_answers(args: argparse.Namespace, settings: Settings) -> int:
 
 _COMMANDS = {
     "answers": cmd_answers, "ingest": cmd_ingest, "ask": cmd_ask, "eval": cmd_eval, "lint-corpus": cmd_lint_corpus, "serve": cmd_serve,
-    "staff": cli_staff.cmd_staff,
+    "staff": cli_staff.cmd_staff, "db": cmd_db,
 }
 
 if __name__ == "__main__":

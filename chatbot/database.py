@@ -114,6 +114,15 @@ def engine_for(settings: Settings):
         return engine
 
 
+def dispose_engines() -> None:
+    """Close every pooled connection and forget the engines (tests, and a process about to fork)."""
+    with _lock:
+        for engine in _engines.values():
+            engine.dispose()
+        _engines.clear()
+        _ready.clear()
+
+
 def _sqlite_engine(url, settings: Settings):
     from sqlalchemy import create_engine, event
     from sqlalchemy.pool import NullPool

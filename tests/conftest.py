@@ -236,3 +236,30 @@ def immutable(path: Path) -> Iterator[None]:
             subprocess.run(["chattr", "-i", str(path)], check=False, capture_output=True)
         else:
             path.chmod(0o644)
+
+
+# --- PostgreSQL (issue 14): one throw-away server per test run, a database per test ----------------
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    from postgres import PostgresServer
+
+    server = PostgresServer()
+    try:
+        yield server
+    finally:
+        server.close()
+
+
+@pytest.fixture
+def postgres_url(postgres_server) -> Iterator[str]:
+    """The URL of a new, empty database on the test server (dropped afterwards)."""
+    name = postgres_server.new_database()
+    try:
+        yield postgres_server.url(name)
+    finally:
+        from chatbot.database import dispose_engines
+
+        dispose_engines()
+        postgres_server.drop_database(name)
