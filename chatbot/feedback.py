@@ -207,7 +207,8 @@ class FeedbackWriter:
     """
 
     def __init__(self, db: Database, *, max_pending: int = 10_000) -> None:
-        self.db = db
+        # Its own short retries, so ``trouble`` says within a second or two why writes wait; it then retries for ever.
+        self.db = Database(db.settings.replace(database_retry_seconds=min(1.0, db.retry_seconds)), what=db.what, error=db.error)
         self.max_pending = max_pending
         self._queue: deque[Callable[[Tx], None]] = deque()
         self._cond = threading.Condition()

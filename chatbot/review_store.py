@@ -139,6 +139,8 @@ class ReviewStore:
             )
             if rev is None:
                 raise ReviewedAnswersError(f"{question!r} has no revision {revision}")
+            if rev["approved_at"] and rev["approved_by"] == approver and row["published_revision"] == revision and row["status"] == REVIEWED:
+                return  # approved by the same person already (a double click, or a retry after a lost connection): nothing to do
             if rev["approved_at"]:
                 raise ReviewConflictError(
                     f"revision {revision} of {question!r} was already approved by {rev['approved_by']} at {rev['approved_at']}; nothing changed"

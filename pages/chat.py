@@ -88,6 +88,9 @@ def render_feedback(ex: Exchange) -> None:
     st.feedback("thumbs", key=f"rating-{ex.id}", on_change=on_rating, args=(ex.id,))
     if ex.save_failed:
         st.warning("Sorry, your rating could not be saved right now. The chat still works, so carry on asking.", icon=":material/warning:")
+    elif ex.rating is not None and store.trouble:
+        st.info("Thank you. The clinic's database is not answering for the moment, so your rating is kept here "
+                "and saved as soon as it is back.", icon=":material/schedule:")
     elif ex.rating is not None:
         if ex.comment:
             st.caption("Thank you, your rating and comment were saved.")

@@ -98,7 +98,7 @@ class Exchange:
     history: tuple[str, ...]
     answer: Answer | None = None
     error: str | None = None
-    record_id: int | None = None
+    record_id: str | None = None
     rating: int | None = None
     comment: str = ""
     save_failed: bool = False

@@ -49,6 +49,58 @@ def sessions_card(page):
     return page.locator(f".st-key-desk-{order.index(SESSIONS)}")
 
 
+def edit_and_approve(staff, url: str):
+    """dr.lee logs in on the desk at ``url``, gives the sessions question an article quote and a clinic
+    statement, and approves it; returns the question's card."""
+    from playwright.sync_api import expect
+
+    staff.goto(url, timeout=240_000)
+    open_page(staff, "Common questions")
+    log_in(staff, "dr.lee", PASSWORDS["dr.lee"])
+    card = sessions_card(staff)
+    card.wait_for(timeout=240_000)
+    card.get_by_role("tab", name="Reviewed answer").click()
+    answer_box = card.get_by_label("Answer (cite sources with [1], [2]...)")
+    answer_box.fill(f"{QUOTE} [1] {CLINIC} [2]")
+    answer_box.press("Control+Enter")
+    sources_box = card.get_by_role("textbox", name="Sources", exact=True)
+    sources_box.fill(f"microneedling-acne-scars | {QUOTE}\nclinic")
+    sources_box.press("Control+Enter")
+    expect(card.get_by_text("From the clinic").first).to_be_visible(timeout=ANSWER_MS)
+    settle(staff)
+    card.locator(".st-key-approve-3:visible").get_by_role("button", name="Approve", exact=True).last.click()
+    expect(staff.get_by_text("Approved revision").first).to_be_visible(timeout=ANSWER_MS)
+    card.scroll_into_view_if_needed()
+    return card
+
+
+def ask_for_the_reviewed_answer(client, url: str):
+    """A client at ``url`` asks the sessions question and gets the approved answer, labelled; returns the message."""
+    from playwright.sync_api import expect
+
+    client.goto(url, timeout=120_000)
+    client.get_by_test_id("stChatInputTextArea").wait_for(timeout=240_000)
+    ask(client, SESSIONS, expect='[data-testid="stChatMessage"] [data-testid="stExpander"]')
+    message = client.locator('[data-testid="stChatMessage"]').last
+    expect(message.get_by_text("Reviewed by the clinic on").first).to_be_visible(timeout=ANSWER_MS)
+    text = message.inner_text()
+    assert "multiple treatments" in text and CLINIC in text and "(From the clinic)" in text, text
+    return message
+
+
+def five_wrong_passwords(page, url: str, accounts: AccountStore) -> None:
+    """Five wrong passwords for dr.lee on the desk at ``url``, each waited for until it is recorded."""
+    page.goto(url, timeout=120_000)
+    open_page(page, "Common questions")
+    for attempt in range(1, 6):
+        log_in(page, "dr.lee", "wrong-password")
+        deadline = time.monotonic() + ANSWER_MS / 1000
+        while sum(not ok for _, _, ok, _ in accounts.attempts("dr.lee", limit=10)[:attempt]) < attempt:
+            assert time.monotonic() < deadline, "the wrong password was not recorded"
+            page.wait_for_timeout(200)
+        settle(page)
+
+
 def test_clinician_approves_an_edited_answer_and_a_client_gets_it(built_settings, tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("CHATBOT_")}
     env.update(
@@ -71,23 +123,7 @@ def test_clinician_approves_an_edited_answer_and_a_client_gets_it(built_settings
         try:
             # the clinician edits and approves
             staff = browser.new_page(viewport={"width": 1200, "height": 900})
-            staff.goto(url, timeout=240_000)
-            open_page(staff, "Common questions")
-            log_in(staff, "dr.lee", PASSWORDS["dr.lee"])
-            card = sessions_card(staff)
-            card.wait_for(timeout=240_000)
-            card.get_by_role("tab", name="Reviewed answer").click()
-            answer_box = card.get_by_label("Answer (cite sources with [1], [2]...)")
-            answer_box.fill(f"{QUOTE} [1] {CLINIC} [2]")
-            answer_box.press("Control+Enter")
-            sources_box = card.get_by_role("textbox", name="Sources", exact=True)
-            sources_box.fill(f"microneedling-acne-scars | {QUOTE}\nclinic")
-            sources_box.press("Control+Enter")
-            expect(card.get_by_text("From the clinic").first).to_be_visible(timeout=ANSWER_MS)
-            settle(staff)
-            card.locator(".st-key-approve-3:visible").get_by_role("button", name="Approve", exact=True).last.click()
-            expect(staff.get_by_text("Approved revision").first).to_be_visible(timeout=ANSWER_MS)
-            card.scroll_into_view_if_needed()
+            card = edit_and_approve(staff, url)
             shoot(staff, "review-desk-approved.png", shots)
             served = ReviewStore(settings).get(SESSIONS)
             assert served.served and served.reviewed_by == "dr.lee"
@@ -95,13 +131,7 @@ def test_clinician_approves_an_edited_answer_and_a_client_gets_it(built_settings
             # a client gets it with the reviewed label
             time.sleep(1)
             client = browser.new_page(viewport={"width": 1000, "height": 900})
-            client.goto(url, timeout=120_000)
-            client.get_by_test_id("stChatInputTextArea").wait_for(timeout=240_000)
-            ask(client, SESSIONS, expect='[data-testid="stChatMessage"] [data-testid="stExpander"]')
-            message = client.locator('[data-testid="stChatMessage"]').last
-            expect(message.get_by_text("Reviewed by the clinic on").first).to_be_visible(timeout=ANSWER_MS)
-            text = message.inner_text()
-            assert "multiple treatments" in text and CLINIC in text and "(From the clinic)" in text, text
+            message = ask_for_the_reviewed_answer(client, url)
             message.get_by_test_id("stExpander").first.click()  # its citation opens like any other
             expect(message.get_by_text(QUOTE[:40]).first).to_be_visible(timeout=ANSWER_MS)
             shoot(client, "review-client-answer.png", shots)
@@ -122,15 +152,7 @@ def test_clinician_approves_an_edited_answer_and_a_client_gets_it(built_settings
 
             # five wrong passwords lock the name, even for the right password afterwards
             thief = browser.new_page(viewport={"width": 1000, "height": 700})
-            thief.goto(url, timeout=120_000)
-            open_page(thief, "Common questions")
-            for attempt in range(1, 6):
-                log_in(thief, "dr.lee", "wrong-password")
-                deadline = time.monotonic() + ANSWER_MS / 1000
-                while sum(not ok for _, _, ok, _ in accounts.attempts("dr.lee", limit=10)[:attempt]) < attempt:
-                    assert time.monotonic() < deadline, "the wrong password was not recorded"
-                    thief.wait_for_timeout(200)
-                settle(thief)
+            five_wrong_passwords(thief, url, accounts)
             log_in(thief, "dr.lee", PASSWORDS["dr.lee"])
             expect(thief.get_by_text("this name is locked after 5 wrong passwords").first).to_be_visible(timeout=ANSWER_MS)
             shoot(thief, "review-login-locked.png", shots)
