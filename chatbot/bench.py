@@ -324,6 +324,44 @@ def measure_second_model_memory() -> Row:
                f"{before:.0f} MB with MiniLM, {after:.0f} MB with both (numbers are MB, not ms)")
 
 
+STORE_WRITES = 300
+"""Answers logged per back-end for the store rows: enough for a stable p95."""
+
+
+def measure_store_writes(settings: Settings, engine, folder: Path) -> list[Row]:
+    """What logging an answer adds to the answer path, on SQLite (written before the reply) and on a
+    throw-away PostgreSQL server (queued; the write itself happens on the writer thread, also measured)."""
+    from chatbot.feedback import FeedbackStore
+    from chatbot.throwaway_postgres import PostgresServer, bin_dir
+
+    answer = engine.ask("Does microneedling shrink pores?")
+
+    def log(store: FeedbackStore, n: int) -> float:
+        return timed(lambda: store.log_answer(session_id="bench", question=f"Does microneedling shrink pores? ({n})", history=[], answer=answer))
+
+    sqlite = FeedbackStore(settings.with_sqlite(folder / "store-bench.sqlite3"))
+    log(sqlite, -1)  # creates the tables
+    rows = [row("store: log an answer, SQLite (on the answer path)", [log(sqlite, n) for n in range(STORE_WRITES)], "target: <= 5 ms p50")]
+    if bin_dir() is None:
+        return rows + [Row("store: PostgreSQL", 0, 0.0, 0.0, "not measured: PostgreSQL is not installed (`make postgres`)")]
+    server = PostgresServer()
+    try:
+        on_pg = settings.replace(database_url=server.url(server.new_database()), feedback_db=None)
+        direct, queued = FeedbackStore(on_pg, background=False), FeedbackStore(on_pg)
+        log(direct, -1)
+        rows.append(row("store: log an answer, PostgreSQL (queued, on the answer path)", [log(queued, n) for n in range(STORE_WRITES)],
+                        "the write itself runs on the writer thread"))
+        queued.flush(timeout=60)
+        rows.append(row("store: the write itself, PostgreSQL (writer thread)", [log(direct, n) for n in range(STORE_WRITES)],
+                        "one transaction over loopback, throw-away server (fsync off)"))
+    finally:
+        from chatbot.database import dispose_engines
+
+        dispose_engines()
+        server.close()
+    return rows
+
+
 def measure_all(settings: Settings, pairs, folder: Path) -> tuple[list[Row], Row, object]:
     """Every measurement, in an order where each starts warm: (table rows, the uncached row, the engine)."""
     import torch
@@ -339,7 +377,7 @@ def measure_all(settings: Settings, pairs, folder: Path) -> tuple[list[Row], Row
     uncached = measure_uncached(engine, pairs, label=threads)
     rows = (answers + [uncached, measure_embedding(embedder, pairs, label=threads)] + measure_single_thread(engine, pairs)
             + measure_baseline(settings, engine, pairs, folder / "baseline") + ingest
-            + measure_multilingual(settings, engine, pairs, uncached))
+            + measure_multilingual(settings, engine, pairs, uncached) + measure_store_writes(settings, engine, folder))
     return rows, uncached, engine
 
 

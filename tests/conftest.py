@@ -243,7 +243,7 @@ def immutable(path: Path) -> Iterator[None]:
 
 @pytest.fixture(scope="session")
 def postgres_server():
-    from postgres import PostgresServer
+    from chatbot.throwaway_postgres import PostgresServer
 
     server = PostgresServer()
     try:

@@ -1,4 +1,4 @@
-"""The store on a real PostgreSQL server under load and faults (tests/postgres.py starts it).
+"""The store on a real PostgreSQL server under load and faults (chatbot/throwaway_postgres.py starts it).
 
 * 16 sessions x 500 writes (answers logged, ratings, drafts and approvals) lose and duplicate nothing;
 * a server restart in the middle of a run: a staff write that cannot wait says so clearly, the

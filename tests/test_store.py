@@ -1,4 +1,4 @@
-"""The store on both back-ends: the embedded SQLite file and a real PostgreSQL server (tests/postgres.py).
+"""The store on both back-ends: the embedded SQLite file and a real PostgreSQL server (chatbot/throwaway_postgres.py).
 
 Every test here runs twice, once per back-end, through the same code the app uses: feedback,
 staff accounts and their lockout, the audit log, reviewed answers and their approval, the

@@ -1,4 +1,4 @@
-"""A throw-away PostgreSQL server for the tests: Debian's ``postgresql`` binaries (``make postgres``
+"""A throw-away PostgreSQL server for the tests and `make bench`: Debian's ``postgresql`` binaries (``make postgres``
 installs them), a temporary data folder, a free loopback port, password authentication.
 
 ``initdb`` and ``pg_ctl`` refuse to run as root, so under root they run as the ``postgres`` user.
