@@ -313,8 +313,14 @@ class Database:
             try:
                 upgrade(engine, self.settings)
             except Exception as exc:
+                from alembic.util import CommandError
                 from sqlalchemy.exc import DBAPIError
 
+                if isinstance(exc, CommandError):  # e.g. a revision this release does not know
+                    raise self.error(
+                        f"{self.where} cannot be migrated ({exc}); it may have been written by a newer release of the app: "
+                        f"run that release, or set {SETTING} to another database"
+                    ) from None
                 if write or not isinstance(exc, DBAPIError) or not _read_only(exc):
                     raise
                 return _has_tables(engine)  # a read-only copy: read what is there

@@ -7,10 +7,11 @@ question compared with example questions (``EXAMPLES``, several languages each),
 for a language no pattern list covers. Messages come from the translated catalogue
 (``chatbot/messages.yaml``).
 
-For an unsupported language only language-neutral evidence is used: an emergency number in the
-question (112, 911, 999, 120...) or its closeness to the urgent examples. The reply is the honest
-English "I can only answer in English and a few other languages", plus the urgent advice when
-either check fires.
+For an unsupported language the checks are an emergency number in the question (112, 911, 999,
+120...), the urgent signs of common languages (``URGENT_SIGNS_ELSEWHERE``: Russian, Ukrainian,
+Chinese, Japanese, Korean, Arabic, Turkish, Hindi) and closeness to the urgent examples. The reply
+is the honest English "I can only answer in English and a few other languages", plus the urgent
+advice when any check fires.
 """
 
 from __future__ import annotations
@@ -282,6 +283,29 @@ PATTERNS: dict[str, LanguagePatterns] = {
 EMERGENCY_NUMBER = re.compile(r"(?<![\d.,])(112|911|999|120|119)(?![\d.,])")
 """Emergency numbers (Europe, North America, UK, China, Japan and Korea) in any script."""
 
+URGENT_SIGNS_ELSEWHERE = _rx(
+    # Russian, Ukrainian
+    r"\bгно[йяеюи]\w*|\bгні[йю]\w*|\bгною\b", r"\bтемператур\w*|\bлихорад\w*|\bжар\b", r"кровотеч\w*|кровь не (останавлива|проходит)\w*|кров не зупиня\w*",
+    r"(губы|лицо|горло)\s+(опух|отек|отёк)\w*|(опух|отек|отёк)\w*\s+(губ|лиц|горл)\w*|набряк\w* (губ|облич)\w*",
+    r"(трудно|тяжело|не могу|не можу|важко)\s+дыш\w*|(трудно|не можу|важко)\s+дих\w*|задыха\w*", r"почерне\w*|чернеет|посине\w*|почорні\w*",
+    # Chinese
+    r"脓|发烧|发热|高烧|出血不止|血止不住|一直流血|流血不止|嘴唇肿|脸肿|面部肿|喉咙肿|呼吸困难|喘不过气|发黑|变黑|发紫",
+    # Japanese
+    r"膿|発熱|熱が|血が止まらない|出血が止まらない|唇が腫れ|顔が腫れ|息が(苦し|でき)|呼吸が(苦し|でき)|黒く(なっ|変)",
+    # Korean
+    r"고름|열이\s?(나|났|있)|피가\s?멈추지|출혈이\s?멈추지|입술이\s?부|얼굴이\s?부|숨(을|이)?\s?(쉬기|못)|호흡\s?곤란|검게\s?변",
+    # Arabic
+    r"صديد|قيح|حمى|حرارة مرتفعة|ارتفاع (في )?(درجة )?الحرارة|حرارتي|نزيف|الدم لا يتوقف|تورم (الشفاه|الوجه|شفتي|وجهي)|(شفتاي|وجهي|شفتي) (متورم|منتفخ)",
+    r"صعوبة في التنفس|لا أستطيع التنفس|اسودّ|اسودت|(صار|أصبح)(ت)? (الجلد )?(أسود|سوداء)",
+    # Turkish
+    r"\birin\w*|\bateş\w*|kanama(m)? (durmuyor|dinmiyor)|kan(ı)? durmuyor|(dudak|yüz)\w* şiş\w*|nefes (alamıyorum|darlığı|almakta zorlan)\w*|karard\w*|morard\w*",
+    # Hindi
+    r"मवाद|बुखार|खून (बंद नहीं|रुक नहीं)|(होंठ|चेहरा|चेहरे)\s\S*\s?सूज|सांस (लेने में|नहीं)",
+)
+"""Urgent signs in common languages the bot does not answer in (pus, fever, bleeding that won't stop,
+swelling of the lips or face, trouble breathing, skin turning dark): such a question gets the urgent
+advice with the honest English reply. Swelling alone is left out: the articles call some of it normal."""
+
 # Example questions for the multilingual embedding, in several languages each: e5 matches across
 # languages, so they also cover the supported languages' other phrasings and unsupported languages.
 EXAMPLES: dict[str, tuple[str, ...]] = {
@@ -401,10 +425,12 @@ class MultilingualGuardrail:
         s = self.settings
         sorry = self.messages.text("unsupported_language")
         number = EMERGENCY_NUMBER.search(question)
+        sign = URGENT_SIGNS_ELSEWHERE.search(question)
         near = self.nearest(vector)
         close = near[URGENT] >= s.multilingual_urgent_prototype_similarity and near[URGENT] >= near[GENERAL] + s.unsupported_urgent_margin
-        if number or close:
-            why = f"emergency number {number.group(0)}" if number else f"close to urgent examples (similarity {near[URGENT]:.2f})"
+        if number or sign or close:
+            why = (f"emergency number {number.group(0)}" if number else f"urgent sign {sign.group(0)!r}" if sign
+                   else f"close to urgent examples (similarity {near[URGENT]:.2f})")
             return GuardrailVerdict(
                 URGENT, f"language not supported ({language}), and {why}", f"{sorry} {self.messages.text('urgent')}", "unsupported-language:urgent"
             )
