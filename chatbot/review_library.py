@@ -39,7 +39,8 @@ class ReviewedLibrary:
     def __init__(self, settings: Settings, embedder) -> None:
         self.settings = settings
         self.embedder = embedder
-        self.store = ReviewStore(settings)
+        # No retries on the answer path: while the database restarts, answers use the last set read.
+        self.store = ReviewStore(settings.replace(database_retry_seconds=0.0))
         self._lock = threading.Lock()
         self._served: Served | None = None
         self._checked_at = 0.0
