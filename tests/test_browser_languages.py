@@ -26,7 +26,9 @@ def test_client_asks_in_spanish_and_reads_the_note_and_the_quotes(live_app, brow
     assert SPANISH_NOTE in texts, texts
     quotes = texts[texts.index(SPANISH_NOTE) + 1]  # the quotes come right under the note
     assert "numbing cream" in quotes and "[1]" in quotes, quotes
-    assert reply.get_by_text("Información general de los artículos de nuestra clínica").count() == 1
+    disclaimer = reply.get_by_text("Información general de los artículos de nuestra clínica")
+    disclaimer.wait_for()  # the caption is drawn after the sources
+    assert disclaimer.count() == 1
     shoot(page, "chat-spanish.png", tmp_path / "screenshots")
 
     # Staff see the question under Spanish on the content page.

@@ -38,7 +38,7 @@ def test_make_run_installs_the_runtime_lock_only():
     assert "requirements.lock" in run_stamp and "requirements-test.lock" not in run_stamp
     assert re.search(r"^run: setup$", makefile, re.M) and re.search(r"^setup: install index", makefile, re.M)
     assert re.search(r"^install: \$\(RUN_STAMP\)$", makefile, re.M)
-    assert re.search(r"^test: setup-test browser$", makefile, re.M)
+    assert re.search(r"^test: setup-test browser postgres$", makefile, re.M)
 
 
 def test_the_app_and_package_never_import_test_tools():
