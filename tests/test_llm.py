@@ -60,6 +60,20 @@ def gguf_path() -> Path:
     return found[0]
 
 
+RUNNING: dict[str, object] = {}
+"""The llama.cpp server process and its log, so a test can tell a dead server from a wrong answer."""
+
+
+@pytest.fixture(autouse=True)
+def llama_server_still_running(request):
+    """A test that leaves the model server dead fails here, with the end of the server's log."""
+    yield
+    proc, log = RUNNING.get("proc"), RUNNING.get("log")
+    if proc is not None and request.node.get_closest_marker("llm") and proc.poll() is not None:
+        tail = Path(log).read_text(encoding="utf-8", errors="replace")[-3000:] if log else ""
+        pytest.fail(f"the llama.cpp server exited with code {proc.returncode} during this test; its log ends:\n{tail}")
+
+
 @pytest.fixture(scope="session")
 def llama_server(tmp_path_factory):
     """``python -m llama_cpp.server`` on a free loopback port; yields its OpenAI-compatible base URL."""
@@ -86,8 +100,10 @@ def llama_server(tmp_path_factory):
             if time.monotonic() > deadline:
                 raise TimeoutError(f"llama.cpp server not ready after {SERVER_START_SECONDS} s; see {log.name}")
             time.sleep(0.5)
+        RUNNING.update(proc=proc, log=log.name)
         yield base_url
     finally:
+        RUNNING.clear()
         stop_process(proc, timeout=20)
         log.close()
 
@@ -150,6 +166,7 @@ def test_every_sentence_shown_is_supported_by_its_cited_passage(question, llm_an
     assert_supported(answer, llm_engine, llm_settings)
     if answer.guardrail.category in ("general", "medical"):
         v = answer.verification
+        assert v.get("fallback_reason") not in ("connection", "error", "timeout"), v  # the model answered
         assert v["generated"] or v["fallback"]
         if not v["fallback"]:
             assert v["checked"] == v["kept"] + len(v["dropped"]) and v["kept"] == len(answer.sentences)

@@ -93,26 +93,9 @@ def multilingual_test_split(engine):
     return summary, {c.metric: c for c in check_multilingual_gate(summary)}
 
 
-MULTILINGUAL_NOT_MET = ("multilingual.guardrail.urgent_recall", "multilingual.guardrail.accuracy")
-"""Not met on the 26 multilingual test questions: urgent recall 0.88 (7 of 8; the miss is a Russian
-question, a language the bot does not answer in, whose urgent sign the language-neutral check does not
-see) and guardrail accuracy 0.92 (24 of 26). The first, blind run scored 0.75 and 0.81; general pattern
-fixes made since (German compounds, Portuguese "seguro") were found through that run's misses, so these
-numbers are no longer blind."""
-
-
 @pytest.mark.slow
-def test_multilingual_test_split_meets_the_retrieval_gate(multilingual_test_split):
+def test_multilingual_test_split_meets_the_gate(multilingual_test_split):
+    """Urgent recall 1.0, guardrail accuracy >= 0.95 and hit@3 >= 0.85 on the held-out questions."""
     summary, checks = multilingual_test_split
     print(format_multilingual(summary))
-    met = [c for name, c in checks.items() if name not in MULTILINGUAL_NOT_MET]
-    assert met and all(c.passed for c in met), "\n".join(c.describe() for c in met) + "\n" + format_multilingual(summary)
-
-
-@pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason="multilingual urgent recall and guardrail accuracy are below the gate; see MULTILINGUAL_NOT_MET")
-def test_multilingual_test_split_meets_the_safety_gate(multilingual_test_split):
-    summary, checks = multilingual_test_split
-    unmet = [checks[name] for name in MULTILINGUAL_NOT_MET]
-    print("\n".join(c.describe() for c in unmet))
-    assert all(c.passed for c in unmet), format_multilingual(summary)
+    assert checks and all(c.passed for c in checks.values()), "\n".join(c.describe() for c in checks.values()) + "\n" + format_multilingual(summary)
