@@ -245,6 +245,7 @@ PATTERNS: dict[str, LanguagePatterns] = {
     "pl": LanguagePatterns(
         urgent=_rx(
             r"\brop(a|ę|y|ą|ie|ieje|ny|na|ne|ień|nia)\b", r"\bgor[aą]czk", r"\bdreszcz", r"\b(trudno[sś][cć] z oddychaniem|nie mog[eę] oddycha[cć]|trudno mi oddycha[cć]|brak tchu|duszno[sś][cć]|dusz[eę] si[eę])",
+            r"\b(ci[eę][zż]ko|trudno|z trudem)\b.{0,15}\boddych", r"\b(ściska|ścisk|zaciska|zatyka)\w*\b.{0,20}\bgard[lł]", r"\bgard[lł]\w*\b.{0,20}\b(ściska|zaciska|zatyka)",
             r"\b(usta|ust|wargi|warg|twarz\w*|j[eę]zyk\w*|oczy|oczu|gard[lł]\w*|powiek\w*)\b.{0,25}\b(spuch|opuch|obrz[eę]k|obrzmia)",
             r"\b(spuch\w*|opuch\w*|obrz[eę]k\w*)\b.{0,25}\b(usta|ust|warg\w*|twarz\w*|j[eę]zyk\w*|oczy|oczu|gard[lł]\w*|powiek\w*)\b",
             r"\bkrwaw\w*\b.{0,60}\bnie (ustaje|przestaje|chce przesta[cć]|mija)", r"\bnie przestaje krwawi[cć]\b", r"\bci[aą]gle krwawi\b|\bwci[aą][zż] krwawi\b",
@@ -288,10 +289,14 @@ URGENT_SIGNS_ELSEWHERE = _rx(
     r"\bгно[йяеюи]\w*|\bгні[йю]\w*|\bгною\b", r"\bтемператур\w*|\bлихорад\w*|\bжар\b", r"кровотеч\w*|кровь не (останавлива|проходит)\w*|кров не зупиня\w*",
     r"(губы|лицо|горло)\s+(опух|отек|отёк)\w*|(опух|отек|отёк)\w*\s+(губ|лиц|горл)\w*|набряк\w* (губ|облич)\w*",
     r"(трудно|тяжело|не могу|не можу|важко)\s+дыш\w*|(трудно|не можу|важко)\s+дих\w*|задыха\w*", r"почерне\w*|чернеет|посине\w*|почорні\w*",
+    r"красн\w*\s+(полос|полоск)\w*|червон\w*\s+смуг\w*|покраснени\w*\s+(\w+\s+)?(ползёт|ползет|распространя|располза|расход|раст[её]т)\w*|почервонінн\w*\s+(\w+\s+)?(поширю|розповза|росте)\w*",
+    r"(становится|стала|стал|стало|почти|совсем)\s+(\w+\s+){0,2}(черн|т[её]мн|сине)\w*|(стає|стала|став|стало|майже|зовсім)\s+(\w+\s+){0,2}(чорн|темн|син)\w*",
     # Chinese
     r"脓|发烧|发热|高烧|出血不止|血止不住|一直流血|流血不止|嘴唇肿|脸肿|面部肿|喉咙肿|呼吸困难|喘不过气|发黑|变黑|发紫",
+    r"(嘴唇|脸|面部|喉咙)[^。！？!?]{0,8}肿|红色?条纹|红[肿]?[^。！？!?]{0,6}(扩散|蔓延)",
     # Japanese
     r"膿|発熱|熱が|血が止まらない|出血が止まらない|唇が腫れ|顔が腫れ|息が(苦し|でき)|呼吸が(苦し|でき)|黒く(なっ|変)",
+    r"(顔|唇|喉|まぶた)[^。！？!?]{0,12}腫れ|腫れ[^。！？!?]{0,12}(顔|唇|喉)",
     # Korean
     r"고름|열이\s?(나|났|있)|피가\s?멈추지|출혈이\s?멈추지|입술이\s?부|얼굴이\s?부|숨(을|이)?\s?(쉬기|못)|호흡\s?곤란|검게\s?변",
     # Arabic
