@@ -179,6 +179,7 @@ def verify(
     without final punctuation (the max-tokens limit), a heading and a repeat of a kept
     sentence are dropped too. Never raises on odd model output.
     """
+    text = text.encode("utf-8", "surrogatepass").decode("utf-8", "replace")  # a lone surrogate breaks the tokenizer
     generated = split_generated(text)
     if not generated or not passages:
         return Verification([], [{"text": g.text, "cited": list(g.cited), "reason": "no passages to check against"} for g in generated], [], len(generated))
