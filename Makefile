@@ -72,7 +72,7 @@ bench: setup-test browser postgres ## cold start in a real Chromium, latency, st
 	$(BIN)/python -m chatbot.bench
 
 bench-scale: setup
-	$(BIN)/python -m chatbot.bench_scale
+	$(BIN)/python -m chatbot.bench.scale
 
 eval: setup ## answer-quality report in reports/eval-<timestamp>/
 	$(BIN)/chatbot eval

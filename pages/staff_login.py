@@ -1,7 +1,7 @@
 """The staff gate: a name-and-password login for the staff pages, with idle expiry.
 
 ``require_staff()`` is called first on every staff page. It lets the run continue only for a
-browser session logged in with a staff account (``chatbot.accounts``), or with the deprecated
+browser session logged in with a staff account (``chatbot.store.accounts``), or with the deprecated
 shared ``CHATBOT_STAFF_PASSWORD`` (as ``admin``). Otherwise it shows the login form (or how to
 create the first account) and ends the run, so nothing below the call is ever shown.
 
@@ -21,11 +21,12 @@ from datetime import datetime, timedelta
 
 import streamlit as st
 
-from chatbot import accounts, audit
-from chatbot.accounts import ROLE_DUTIES, AccountStore, StaffUser
+from chatbot.answering.presentation import escape_markdown
 from chatbot.errors import AccountStoreError, LoginError, WrongPasswordError
-from chatbot.presentation import escape_markdown
 from chatbot.settings import Settings
+from chatbot.store import accounts, audit
+from chatbot.store.accounts import ROLE_DUTIES, AccountStore, StaffUser
+from pages.session import current_settings
 
 log = logging.getLogger(__name__)
 
@@ -52,8 +53,6 @@ def require_staff(settings: Settings | None = None) -> Settings:
     none, and ends the run with ``st.stop()``.
     """
     if settings is None:
-        from pages.common import current_settings
-
         settings = current_settings()
     store = AccountStore(settings)
     session = st.session_state.get(SESSION_KEY)

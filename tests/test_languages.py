@@ -16,9 +16,9 @@ from conftest import BIN, ROOT, answer_key, chatbot_env, copy_corpus, make_setti
 
 from chatbot.errors import MessageCatalogueError
 from chatbot.evaluation.questions import load_questions, questions_path
-from chatbot.feedback import FeedbackStore
-from chatbot.language import LanguageDetector, script_language
-from chatbot.messages import DEFAULT_PATH, MessageCatalogue
+from chatbot.languages.detection import LanguageDetector, script_language
+from chatbot.languages.messages import DEFAULT_PATH, MessageCatalogue
+from chatbot.store.feedback import FeedbackStore
 
 SPANISH_NOTE = "Nuestros artículos están en inglés; esto es lo que dicen:"
 
@@ -133,7 +133,7 @@ def test_unsupported_language_with_an_urgent_sign_gets_the_urgent_advice(engine,
 
 
 def test_english_answers_are_unchanged_by_the_multilingual_path(engine, built_settings, embedder):
-    from chatbot.chain import Engine
+    from chatbot.engine.pipeline import Engine
 
     english_only = Engine(built_settings.replace(multilingual=False), embedder=embedder)
     for question in ("Does microneedling hurt?", "downtiem?", "I'm pregnant, can I get microneedling?", "my face is swollen and I have a fever"):
@@ -231,7 +231,7 @@ def test_an_old_feedback_database_gains_the_language_column_and_keeps_its_rows(t
 def test_multilingual_vectors_switch_with_their_version_and_reembed_only_what_changed(tmp_path, embedder):
     import chromadb
 
-    from chatbot.index import MULTILINGUAL_SUFFIX, build_index
+    from chatbot.knowledge.index import MULTILINGUAL_SUFFIX, build_index
 
     corpus = copy_corpus(tmp_path / "corpus")
     settings = make_settings(tmp_path, corpus_dir=corpus)

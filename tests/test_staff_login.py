@@ -11,10 +11,10 @@ import pytest
 from conftest import immutable
 from streamlit.testing.v1 import AppTest
 
-from chatbot import accounts, audit
-from chatbot.accounts import CLINICIAN, EDITOR, AccountStore
-from chatbot.audit import AuditLog
 from chatbot.settings import Settings, load_settings
+from chatbot.store import accounts, audit
+from chatbot.store.accounts import CLINICIAN, EDITOR, AccountStore
+from chatbot.store.audit import AuditLog
 
 PAGE = Path(__file__).resolve().parents[1] / "pages" / "quality.py"
 PASSWORD = "tulip meadow river"

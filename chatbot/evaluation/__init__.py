@@ -35,11 +35,11 @@ def reviewed_effect(engine, questions: Sequence[EvalQuestion]) -> dict[str, Any]
     temporary database) and without any, and how many labelled questions a reviewed answer serves."""
     import tempfile
 
-    from chatbot.chain import Engine
+    from chatbot.engine.pipeline import Engine
     from chatbot.evaluation.matching import reviewed_path
     from chatbot.evaluation.summary import answer_summary
-    from chatbot.review_store import ReviewStore
-    from chatbot.reviewed import article_sentences, read_yaml
+    from chatbot.reviewed.model import article_sentences, read_yaml
+    from chatbot.reviewed.store import ReviewStore
 
     with tempfile.TemporaryDirectory() as tmp:
         on_settings = engine.settings.with_sqlite(Path(tmp) / "reviewed.sqlite3").replace(reviewed_answers=True)
@@ -60,7 +60,7 @@ def mode_engines(engine) -> list:
     (an LLM), an extractive twin sharing its embedding model, for a side-by-side report."""
     if engine.generator is None:
         return [engine]
-    from chatbot.chain import Engine
+    from chatbot.engine.pipeline import Engine
 
     return [engine, Engine(engine.settings.replace(llm=None), embedder=engine.embedder)]
 
@@ -88,7 +88,7 @@ def run_evaluation(
     evaluations = [evaluate(e, questions, baselines=baselines and i == 0, progress=progress) for i, e in enumerate(engines)]
     findings = None
     if corpus_health:
-        from chatbot.corpus_health import lint_corpus
+        from chatbot.knowledge.health import lint_corpus
 
         findings = [f.to_json() for f in lint_corpus(settings, engines[0].embedder).findings]
     report = build_report(evaluations, split=split, previous=latest_report(reports_dir, split=split), corpus_health=findings)

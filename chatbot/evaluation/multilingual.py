@@ -18,8 +18,8 @@ from typing import Any
 from chatbot.errors import ChatbotError
 from chatbot.evaluation.metrics import RANK_DEPTH, fact_found, hit_at_k, reciprocal_rank
 from chatbot.evaluation.questions import EvalQuestion
-from chatbot.guardrails import OUT_OF_SCOPE, URGENT
-from chatbot.language import SUPPORTED_LANGUAGES
+from chatbot.guardrail.classifier import OUT_OF_SCOPE, URGENT
+from chatbot.languages.detection import SUPPORTED_LANGUAGES
 
 
 @dataclass(frozen=True)

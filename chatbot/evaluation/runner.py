@@ -17,12 +17,12 @@ from typing import Any
 
 import numpy as np
 
-from chatbot.answer import Answer
+from chatbot.answering.model import Answer
+from chatbot.answering.quoting import dangling_sentences
 from chatbot.errors import ChatbotError, ChromaUnavailableError, IndexCorruptError, IndexMissingError
 from chatbot.evaluation.metrics import RANK_DEPTH, fact_found, ranking_metrics
 from chatbot.evaluation.questions import EvalQuestion
-from chatbot.quoting import dangling_sentences
-from chatbot.text import normalize, split_sentences
+from chatbot.text.tokens import normalize, split_sentences
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +60,7 @@ class QuestionResult:
     """For each answer sentence with a citation: is it supported by the cited passage?"""
     dangling: tuple[str, ...] = ()
     """Answer sentences that open with a reference to something not quoted right before them
-    ("Additionally, they can provide guidance..."; ``chatbot.quoting.dangling_sentences``)."""
+    ("Additionally, they can provide guidance..."; ``chatbot.answering.quoting.dangling_sentences``)."""
     latency_ms: float | None = None
     verification: dict[str, int] = field(default_factory=dict)
     """LLM mode: ``checked``, ``dropped`` and ``corrected`` sentence counts."""
@@ -102,7 +102,7 @@ def evaluate(
 ) -> Evaluation:
     """Ask every question and score the answer and the retrieval.
 
-    ``engine`` is a ``chatbot.chain.Engine``; ``progress`` is called with 1 after each
+    ``engine`` is a ``chatbot.engine.pipeline.Engine``; ``progress`` is called with 1 after each
     question. A question the engine refuses (``ChatbotError``) is recorded with its
     error and counts as wrong everywhere; index errors are raised, since nothing could
     be measured. ``baselines=False`` skips the BM25-only and dense-only rankings.
