@@ -85,7 +85,7 @@ class DuplicateAccountError(AccountError):
 
 
 class UnknownRoleError(AccountError):
-    """The role is not one of ``chatbot.store.accounts.ROLES``."""
+    """The role is not one of ``chatbot.store.staff.ROLES``."""
 
 
 class UnknownAccountError(AccountError):

@@ -9,8 +9,9 @@ import streamlit as st
 
 from chatbot.answering.presentation import escape_markdown
 from chatbot.errors import ChatbotError
-from chatbot.store.accounts import ROLE_DUTIES, ROLES, AccountStore, format_time
+from chatbot.store.accounts import AccountStore
 from chatbot.store.audit import AuditLog
+from chatbot.store.staff import ROLE_DUTIES, ROLES, format_time
 from pages.common import current_staff, require_staff
 
 settings = require_staff()

@@ -27,7 +27,7 @@ from chatbot.reviewed.model import (
 )
 from chatbot.reviewed.store import ReviewStore
 from chatbot.settings import Settings
-from chatbot.store.accounts import StaffUser
+from chatbot.store.staff import StaffUser
 from pages.common import render_answer
 
 CLINIC_LINE = "clinic"

@@ -24,8 +24,9 @@ import streamlit as st
 from chatbot.answering.presentation import escape_markdown
 from chatbot.errors import AccountStoreError, LoginError, WrongPasswordError
 from chatbot.settings import Settings
-from chatbot.store import accounts, audit
-from chatbot.store.accounts import ROLE_DUTIES, AccountStore, StaffUser
+from chatbot.store import audit, passwords, staff
+from chatbot.store.accounts import AccountStore
+from chatbot.store.staff import ROLE_DUTIES, StaffUser
 from pages.session import current_settings
 
 log = logging.getLogger(__name__)
@@ -62,7 +63,7 @@ def require_staff(settings: Settings | None = None) -> Settings:
         except AccountStoreError as exc:
             _stop_with_error(f"Your staff session cannot be checked right now: {exc}")
         if ended is None:
-            st.session_state[SESSION_KEY] = replace(session, last_seen=accounts.utc_now())
+            st.session_state[SESSION_KEY] = replace(session, last_seen=staff.utc_now())
             _sidebar(session.user, settings)
             return settings
         st.session_state.pop(SESSION_KEY, None)
@@ -85,7 +86,7 @@ def current_staff() -> StaffUser:
 def _session_problem(session: StaffSession, store: AccountStore, settings: Settings) -> str | None:
     """Why this session must log in again, or None while it is still good."""
     idle = timedelta(minutes=settings.staff_session_idle_minutes)
-    now = accounts.utc_now()
+    now = staff.utc_now()
     user = session.user
     if now - session.last_seen > idle:
         _audit(settings, user.name, audit.SESSION_EXPIRED, {"idle_minutes": round((now - session.last_seen).total_seconds() / 60, 1)})
@@ -129,8 +130,8 @@ def _login_page(store: AccountStore, settings: Settings) -> None:
     if notice:
         st.warning(escape_markdown(notice), icon=":material/info:")
     with st.form("staff-login", clear_on_submit=True):
-        name = st.text_input("Name", key="staff_name_input", max_chars=accounts.MAX_NAME_CHARS, autocomplete="username")
-        password = st.text_input("Password", type="password", key="staff_password_input", max_chars=accounts.MAX_PASSWORD_CHARS,
+        name = st.text_input("Name", key="staff_name_input", max_chars=staff.MAX_NAME_CHARS, autocomplete="username")
+        password = st.text_input("Password", type="password", key="staff_password_input", max_chars=passwords.MAX_PASSWORD_CHARS,
                                  autocomplete="current-password")
         submitted = st.form_submit_button("Log in", icon=":material/login:")
     if settings.staff_password:
@@ -157,7 +158,7 @@ def _log_in(store: AccountStore, settings: Settings, name: str, password: str) -
     else:
         info = store.get(user.name)
         credential = info.password_version if info else ""
-    now = accounts.utc_now()
+    now = staff.utc_now()
     st.session_state[SESSION_KEY] = StaffSession(user=user, credential=credential, logged_in_at=now, last_seen=now)
     st.rerun()
 

@@ -259,7 +259,7 @@ def postgres_url(postgres_server) -> Iterator[str]:
     try:
         yield postgres_server.url(name)
     finally:
-        from chatbot.store.database import dispose_engines
+        from chatbot.store.connection import dispose_engines
 
         dispose_engines()
         postgres_server.drop_database(name)

@@ -23,8 +23,9 @@ from chatbot.errors import (
     WrongPasswordError,
 )
 from chatbot.store import audit
-from chatbot.store.accounts import ADMIN, CLINICIAN, EDITOR, ROLES, AccountStore
+from chatbot.store.accounts import AccountStore
 from chatbot.store.audit import AuditLog
+from chatbot.store.staff import ADMIN, CLINICIAN, EDITOR, ROLES
 
 PASSWORD = "tulip meadow river"
 OTHER = "lantern orchard copper"

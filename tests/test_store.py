@@ -31,8 +31,9 @@ from chatbot.reviewed.store import ReviewStore
 from chatbot.store import passwords
 from chatbot.store.accounts import AccountStore
 from chatbot.store.audit import AuditLog
-from chatbot.store.database import Database, head_revision
+from chatbot.store.database import Database
 from chatbot.store.feedback import HELPFUL, NOT_HELPFUL, FeedbackStore
+from chatbot.store.migrate import head_revision
 
 CHEAP_HASH = {"staff_hash_memory_kib": 1024, "staff_hash_passes": 1}
 PASSWORD = "tulip meadow river"

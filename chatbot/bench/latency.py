@@ -353,7 +353,7 @@ def measure_store_writes(settings: Settings, engine, folder: Path) -> list[Row]:
         rows.append(row("store: the write itself, PostgreSQL (writer thread)", [log(direct, n) for n in range(STORE_WRITES)],
                         "one transaction over loopback, throw-away server (fsync off)"))
     finally:
-        from chatbot.store.database import dispose_engines
+        from chatbot.store.connection import dispose_engines
 
         dispose_engines()
         server.close()

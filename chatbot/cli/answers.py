@@ -15,7 +15,7 @@ from chatbot.errors import ReviewedAnswersError
 from chatbot.reviewed.model import NEEDS_REVIEW, article_sentences, read_yaml, to_yaml
 from chatbot.reviewed.store import ReviewStore
 from chatbot.settings import Settings
-from chatbot.store.database import database_url, describe
+from chatbot.store.connection import database_url, describe
 
 
 def add_parser(sub) -> None:

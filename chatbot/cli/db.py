@@ -12,7 +12,9 @@ from pathlib import Path
 
 from chatbot.errors import StoreImportError
 from chatbot.settings import Settings
-from chatbot.store.database import Database, Tx, database_url, describe, head_revision
+from chatbot.store.connection import Tx, database_url, describe
+from chatbot.store.database import Database
+from chatbot.store.migrate import head_revision
 
 
 def add_parser(sub) -> None:

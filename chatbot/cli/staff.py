@@ -17,8 +17,9 @@ from datetime import datetime
 
 from chatbot.errors import AccountError
 from chatbot.settings import Settings
-from chatbot.store.accounts import ROLE_DUTIES, ROLES, AccountStore, format_time
+from chatbot.store.accounts import AccountStore
 from chatbot.store.audit import AuditLog
+from chatbot.store.staff import ROLE_DUTIES, ROLES, format_time
 
 STDIN_NOTE = "The password is asked for twice on a terminal; when stdin is not a terminal its first line is the password."
 

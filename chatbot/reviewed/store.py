@@ -45,7 +45,8 @@ from chatbot.reviewed.model import (
 )
 from chatbot.settings import Settings
 from chatbot.store import audit, schema
-from chatbot.store.database import Database, Tx
+from chatbot.store.connection import Tx
+from chatbot.store.database import Database
 
 
 class ReviewStore:

@@ -18,7 +18,8 @@ from typing import Any
 from chatbot.errors import AccountStoreError
 from chatbot.settings import Settings
 from chatbot.store import schema
-from chatbot.store.database import Database, Tx
+from chatbot.store.connection import Tx
+from chatbot.store.database import Database
 
 LOGIN = "login"
 """A successful login; the subject is the account name."""

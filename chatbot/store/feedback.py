@@ -32,7 +32,8 @@ import numpy as np
 from chatbot.errors import FeedbackStoreError
 from chatbot.settings import Settings
 from chatbot.store import schema
-from chatbot.store.database import Database, Tx, describe
+from chatbot.store.connection import Tx, describe
+from chatbot.store.database import Database
 
 log = logging.getLogger(__name__)
 

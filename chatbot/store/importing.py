@@ -4,7 +4,7 @@ Row for row, every table of ``chatbot.store.schema`` the file has, keeping ids (
 their answers by id) and every column both sides know; columns the file lacks get their
 defaults. It happens inside the caller's transaction: all of it is stored, or none. The file
 itself is only read. ``chatbot db import FILE`` runs it into an empty database; a new default
-database takes in ``data/feedback.sqlite3`` by itself (``chatbot.store.database.upgrade``).
+database takes in ``data/feedback.sqlite3`` by itself (``chatbot.store.migrate.upgrade``).
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 The same tables on the embedded SQLite default and on a PostgreSQL server. Times are ISO-8601
 text in UTC and structured values JSON text, so both back-ends store exactly the same bytes and
 a database moves from one to the other row for row (``chatbot db import``). The migrations in
-``chatbot/store/migrations/versions`` create and change these tables; ``chatbot.store.database`` runs them.
+``chatbot/store/migrations/versions`` create and change these tables; ``chatbot.store.migrate`` runs them.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Alembic environment: ``chatbot.store.database.upgrade`` hands over an open connection in a transaction."""
+"""Alembic environment: ``chatbot.store.migrate.upgrade`` hands over an open connection in a transaction."""
 
 from alembic import context
 
