@@ -18,6 +18,9 @@
    query side is what this size is for), and repeats steps 3 and 4.
 
 Prints one table and writes the numbers to ``<reports_dir>/bench_scale.json``.
+
+The synthetic corpus is written by ``chatbot.bench.synthetic``, the index grown by
+``chatbot.bench.replica`` and served by ``chatbot.bench.chroma_server``; this module measures and prints.
 """
 
 from __future__ import annotations
@@ -27,119 +30,33 @@ import json
 import os
 import random
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
+from chatbot.bench.chroma_server import chroma_server
+from chatbot.bench.questions import clinic_questions
+from chatbot.bench.replica import REPLICA_NOISE, replicate
+from chatbot.bench.rows import rounded_percentiles, timed
+from chatbot.bench.synthetic import SEED, SYNTHETIC_DUPLICATE_OVERLAP, generate_corpus
 from chatbot.knowledge.chunking import chunk_article
-from chatbot.knowledge.corpus import Article, clean_article, load_common_questions, load_corpus
+from chatbot.knowledge.corpus import clean_article, load_corpus
 from chatbot.settings import Settings, load_settings
-from chatbot.text.tokens import split_sentences
 
-SEED = 6
-PARAGRAPHS_PER_ARTICLE = 20
-"""One paragraph becomes one passage, so 1,000 articles give about 20,000 passages."""
-PARAGRAPH_CHARS = (380, 690)
-"""Inside chunk_min_chars..chunk_max_chars (200..700), so a paragraph is neither joined nor split,
-and long (3-5 sentences) so that two paragraphs sharing a sentence are still different passages."""
-SECTION_SHARE = 0.3
-"""Share of a paragraph's sentences drawn from the section it sits under; the rest come from
-anywhere in the corpus (no sentence twice in one article), so paragraphs differ enough not to
-be collapsed as near-duplicates."""
-REPLICA_NOISE = 0.01
-"""Standard deviation of the noise added to each coordinate of a replicated passage vector."""
-SYNTHETIC_DUPLICATE_OVERLAP = 0.8
-"""Near-duplicate word overlap for the synthetic corpus only. It recombines ~200 real sentences, so
-its passages share words far more than real articles do (half of 20,000 overlap another by 0.5,
-the real corpus's setting); collapsing only near-exact repeats keeps about 20 passages per article.
-The collapse step still compares every passage, so its cost is part of the ingest time."""
+if TYPE_CHECKING:  # types only: importing the embedder loads langchain, which `--help` should not wait for
+    from chatbot.knowledge.embeddings import Embedder
+
 FLOOR_SAMPLE = 3_000
 """Texts encoded alone to measure the embedding floor (a sample: encoding all of them twice would double the run)."""
-SERVER_START_SECONDS = 120
-
-
-# --- the synthetic corpus ------------------------------------------------------------------------
-
-
-def _sections(article: Article, heading_max_words: int) -> list[tuple[str | None, list[str]]]:
-    """The article as (heading or None for the introduction, sentences) pairs."""
-    sections: list[tuple[str | None, list[str]]] = [(None, [])]
-    for block in clean_article(article, heading_max_words=heading_max_words).blocks:
-        if block.kind == "heading":
-            sections.append((block.text, []))
-        else:
-            sections[-1][1].extend(split_sentences(block.text))
-    return [(h, s) for h, s in sections if s]
-
-
-def _paragraph(rng: random.Random, local: Sequence[str], pool: Sequence[str], used: set[str]) -> str:
-    """Sentences not yet used in this article (``used``), some from the section, until the paragraph is long enough."""
-    low, high = PARAGRAPH_CHARS
-    chosen: list[str] = []
-    for _ in range(200):  # bounded: a tiny source corpus may run out of unused sentences
-        if len(" ".join(chosen)) >= low:
-            break
-        sentence = rng.choice(local if rng.random() < SECTION_SHARE else pool)
-        if sentence in used:
-            continue
-        if chosen and len(" ".join(chosen)) + 1 + len(sentence) > high:
-            continue
-        chosen.append(sentence)
-        used.add(sentence)
-    return " ".join(chosen)
-
-
-def generate_corpus(corpus_dir: Path, out_dir: Path, articles: int, *, seed: int = SEED, heading_max_words: int = 12) -> int:
-    """Write ``articles`` synthetic Markdown articles into ``out_dir``; returns how many.
-
-    The same ``seed`` and source corpus always give the same files. Raises ``CorpusError``
-    when the source corpus has no readable article.
-    """
-    sources, _ = load_corpus(corpus_dir)
-    if not sources:
-        from chatbot.errors import CorpusError
-
-        raise CorpusError(f"no readable article in {corpus_dir} to build the synthetic corpus from")
-    structure = [(a, _sections(a, heading_max_words)) for a in sources]
-    pool = sorted({s for _, sections in structure for _, sentences in sections for s in sentences})
-    out_dir.mkdir(parents=True, exist_ok=True)
-    for i in range(articles):
-        rng = random.Random(f"{seed}:{i}")
-        base, sections = structure[i % len(structure)]
-        lines = [
-            "---",
-            f"slug: {base.slug}-{i + 1:05d}",
-            f"title: {json.dumps(f'{base.title} (part {i + 1})')}",
-            f"published: {base.published or '2024-01-01'}",
-            f"source: synthetic/{seed}/{base.slug}",
-            "---",
-        ]
-        used: set[str] = set()
-        for n in range(PARAGRAPHS_PER_ARTICLE):
-            heading, local = sections[n * len(sections) // PARAGRAPHS_PER_ARTICLE]
-            if heading and (n == 0 or sections[(n - 1) * len(sections) // PARAGRAPHS_PER_ARTICLE][0] != heading):
-                lines += ["", f"### {heading}"]
-            lines += ["", _paragraph(rng, local, pool, used)]
-        (out_dir / f"{base.slug}-{i + 1:05d}.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return articles
 
 
 # --- measuring -------------------------------------------------------------------------------------
 
 
-def _percentiles(values_ms: Sequence[float]) -> dict[str, float]:
-    p50, p95 = np.percentile(np.asarray(values_ms, dtype=float), [50, 95]) if values_ms else (float("nan"),) * 2
-    return {"p50_ms": round(float(p50), 1), "p95_ms": round(float(p95), 1)}
-
-
-def measure_ingest(settings: Settings, embedder) -> dict[str, Any]:
+def measure_ingest(settings: Settings, embedder: Embedder) -> dict[str, Any]:
     """Ingest the corpus folder and time it; also time the model alone on a sample of the same texts.
 
     The share of the floor compares CPU seconds per encoded text: on a shared machine the
@@ -177,18 +94,6 @@ def measure_ingest(settings: Settings, embedder) -> dict[str, Any]:
     }
 
 
-def clinic_questions(corpus_dir: Path, limit: int) -> list[str]:
-    """The clinic's common questions, then the labelled single-turn questions, without repeats."""
-    import yaml
-
-    questions = [q.question for q in load_common_questions(corpus_dir / "common_questions.yaml")]
-    labelled = corpus_dir / "eval" / "questions.yaml"
-    if labelled.is_file():
-        items = (yaml.safe_load(labelled.read_text(encoding="utf-8")) or {}).get("questions", [])
-        questions += [q["question"] for q in items if not q.get("history")]
-    return list(dict.fromkeys(questions))[:limit]
-
-
 def measure_answers(settings: Settings, model_path: str, questions: Sequence[str]) -> dict[str, Any]:
     """Cold and warm whole-answer latency of a fresh engine (its own query cache)."""
     from chatbot.engine.pipeline import Engine
@@ -200,19 +105,14 @@ def measure_answers(settings: Settings, model_path: str, questions: Sequence[str
     rounds: dict[str, list[float]] = {"cold": [], "warm": []}
     for name in rounds:
         for question in questions:
-            t = time.perf_counter()
-            engine.ask(question)
-            rounds[name].append((time.perf_counter() - t) * 1000)
+            rounds[name].append(timed(lambda q=question: engine.ask(q)))
     embed_only = Embedder(model_path)
-    embed_ms = []
-    for question in questions:
-        t = time.perf_counter()
-        embed_only.embed_one(question)
-        embed_ms.append((time.perf_counter() - t) * 1000)
+    embed_ms = [timed(lambda q=question: embed_only.embed_one(q)) for question in questions]
     snapshot = engine.index.snapshot()
     return {
         "chunks": len(snapshot.ids), "engine_load_s": round(load, 1),
-        "cold": _percentiles(rounds["cold"]), "warm": _percentiles(rounds["warm"]), "embed_query": _percentiles(embed_ms),
+        "cold": rounded_percentiles(rounds["cold"]), "warm": rounded_percentiles(rounds["warm"]),
+        "embed_query": rounded_percentiles(embed_ms),
         "_collection": snapshot.collection,
     }
 
@@ -234,85 +134,9 @@ def measure_bm25(texts: Sequence[str], questions: Sequence[str], k: int) -> dict
         started = time.perf_counter()
         index = KeywordIndex(texts, backend=backend)
         build = time.perf_counter() - started
-        times = []
-        for question in questions:
-            t = time.perf_counter()
-            index.search(question, k)
-            times.append((time.perf_counter() - t) * 1000)
-        out[backend] = {"build_s": round(build, 1), **_percentiles(times)}
+        times = [timed(lambda q=question, search=index.search: search(q, k)) for question in questions]
+        out[backend] = {"build_s": round(build, 1), **rounded_percentiles(times)}
     return out
-
-
-# --- growing the index and serving it ----------------------------------------------------------------
-
-
-def replicate(settings: Settings, copies: int, *, seed: int = SEED) -> int:
-    """Make the live version ``copies`` times larger without embedding anything; returns its size.
-
-    Every record is copied with a new id, a new article slug (``<slug>-r<k>``) and its vector
-    perturbed by ``REPLICA_NOISE`` and renormalised, into a new version that is then made live.
-    """
-    from chatbot.knowledge.index import STATE_SUFFIX, connect, index_state, open_collection
-
-    client = connect(settings)
-    state = index_state(client, settings)
-    source = open_collection(client, state["active"])
-    batch = settings.chroma_batch_size
-    records = [source.get(include=["embeddings", "documents", "metadatas"], limit=batch, offset=o) for o in range(0, source.count(), batch)]
-    version = f"{settings.collection}-v{time.strftime('%Y%m%d%H%M%S')}-x{copies}"
-    target = client.create_collection(version, metadata={"hnsw:space": "cosine"}, embedding_function=None)
-    rng = np.random.default_rng(seed)
-    total = 0
-    for k in range(copies):
-        for page in records:
-            vectors = np.asarray(page["embeddings"], dtype=np.float32)
-            metadatas = [dict(m) for m in page["metadatas"]]
-            if k:
-                vectors = vectors + rng.normal(0.0, REPLICA_NOISE, vectors.shape).astype(np.float32)
-                vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
-                for m in metadatas:
-                    m["article"] = f"{m['article']}-r{k}"
-            ids = [i if not k else f"{i}-r{k}" for i in page["ids"]]
-            target.add(ids=ids, embeddings=vectors, documents=page["documents"], metadatas=metadatas)
-            total += len(ids)
-    old = state["active"]
-    client.get_collection(f"{settings.collection}{STATE_SUFFIX}").modify(
-        metadata={**state, "active": version, "chunks": total, "fingerprint": f"replicated-x{copies}"}
-    )
-    for name in (old, f"{old}-dups"):
-        client.delete_collection(name)
-    return total
-
-
-@contextmanager
-def chroma_server(path: Path) -> Iterator[int]:
-    """A ``chroma run`` on a free 127.0.0.1 port serving ``path``; yields the port."""
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    chroma = Path(sys.executable).parent / "chroma"
-    proc = subprocess.Popen(
-        [str(chroma), "run", "--host", "127.0.0.1", "--port", str(port), "--path", str(path)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ, "ANONYMIZED_TELEMETRY": "False"},
-    )
-    try:
-        deadline = time.monotonic() + SERVER_START_SECONDS
-        while True:
-            with socket.socket() as s:
-                if s.connect_ex(("127.0.0.1", port)) == 0:
-                    break
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"`chroma run` did not start on port {port}")
-            time.sleep(0.2)
-        yield port
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 def measure_size(settings: Settings, model_path: str, questions: Sequence[str], *, server: bool) -> dict[str, Any]:
