@@ -18,7 +18,7 @@ import streamlit as st
 from chatbot.answering.model import Answer
 from chatbot.answering.presentation import escape_markdown
 from chatbot.errors import ChatbotError, FeedbackStoreError, InvalidQuestionError
-from chatbot.guardrail.classifier import DISCLAIMER
+from chatbot.guardrail.verdict import DISCLAIMER
 from chatbot.knowledge.corpus import CommonQuestion, load_common_questions
 from pages.common import Exchange, current_settings, engine_ready, feedback_store, get_engine, render_answer, start_engine
 

@@ -19,7 +19,7 @@ from chatbot.answering.presentation import answer_markdown, citation_label, esca
 from chatbot.engine.pipeline import Engine
 from chatbot.engine.warmup import LOADER, engine_key
 from chatbot.errors import ChatbotError
-from chatbot.guardrail.classifier import MEDICAL, OUT_OF_SCOPE, URGENT
+from chatbot.guardrail.verdict import MEDICAL, OUT_OF_SCOPE, URGENT
 from chatbot.settings import Settings
 from chatbot.store.feedback import FeedbackStore
 from pages.session import current_settings

@@ -11,7 +11,7 @@ import streamlit as st
 
 from chatbot.answering.presentation import RATING_LABELS, csv_safe, escape_markdown
 from chatbot.errors import ChatbotError
-from chatbot.guardrail.classifier import CATEGORIES, OUT_OF_SCOPE
+from chatbot.guardrail.verdict import CATEGORIES, OUT_OF_SCOPE
 from chatbot.languages.detection import LANGUAGE_NAMES
 from chatbot.store.feedback import FeedbackRecord, group_similar
 from pages.common import feedback_store, get_engine, require_staff

@@ -10,7 +10,7 @@ import pytest
 from chatbot.answering.model import Answer, AnswerSentence, Citation
 from chatbot.answering.quoting import dangling_sentences, is_care_passage, standalone_group
 from chatbot.errors import SettingsError
-from chatbot.guardrail.classifier import GENERAL, URGENT, GuardrailVerdict
+from chatbot.guardrail.verdict import GENERAL, URGENT, GuardrailVerdict
 from chatbot.settings import DROP, PREPEND
 from chatbot.text.references import opens_with_reference
 

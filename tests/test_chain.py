@@ -10,7 +10,7 @@ from langchain_core.runnables import Runnable
 
 from chatbot.answering.model import Answer
 from chatbot.errors import InvalidQuestionError
-from chatbot.guardrail.classifier import GENERAL, MEDICAL
+from chatbot.guardrail.verdict import GENERAL, MEDICAL
 
 PORES = {"microneedling-pore-size", "treat-large-pores"}
 CITATION_KEYS = {"n", "article", "title", "section", "chunk_id", "text", "score"}

@@ -29,7 +29,7 @@ from chatbot.evaluation.metrics import (
 )
 from chatbot.evaluation.report import compare_reports
 from chatbot.evaluation.runner import citation_support, passage_inventory
-from chatbot.guardrail.classifier import CATEGORIES
+from chatbot.guardrail.verdict import CATEGORIES
 
 QUESTIONS = CORPUS / "eval" / "questions.yaml"
 

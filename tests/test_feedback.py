@@ -88,7 +88,7 @@ def test_personal_details_never_reach_the_database_file(tmp_path, pores_answer):
 
 def _write_many(path: str, worker: int, count: int) -> None:
     from chatbot.answering.model import Answer
-    from chatbot.guardrail.classifier import GENERAL, GuardrailVerdict
+    from chatbot.guardrail.verdict import GENERAL, GuardrailVerdict
 
     store = FeedbackStore(make_settings(Path(path).parent, feedback_db=Path(path)))
     answer = Answer(question="q", sentences=(), citations=(), guardrail=GuardrailVerdict(GENERAL, "", "", ""))
@@ -102,7 +102,7 @@ import sys
 from pathlib import Path
 from chatbot.answering.model import Answer
 from chatbot.store.feedback import FeedbackStore
-from chatbot.guardrail.classifier import GENERAL, GuardrailVerdict
+from chatbot.guardrail.verdict import GENERAL, GuardrailVerdict
 from chatbot.settings import load_settings
 
 path, worker, count = Path(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])

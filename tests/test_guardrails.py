@@ -12,7 +12,7 @@ import re
 import pytest
 
 from chatbot.answering.extractive import PROMOTIONAL
-from chatbot.guardrail.classifier import DISCLAIMER, GENERAL, MEDICAL, OUT_OF_SCOPE, URGENT
+from chatbot.guardrail.verdict import DISCLAIMER, GENERAL, MEDICAL, OUT_OF_SCOPE, URGENT
 
 
 def misclassified(question: str, got: str) -> pytest.param:

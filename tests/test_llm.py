@@ -24,7 +24,7 @@ from conftest import chatbot_env, free_port, stop_process
 from chatbot.answering.verification import support
 from chatbot.engine.pipeline import Engine, Turn
 from chatbot.errors import SettingsError
-from chatbot.guardrail.classifier import GuardrailVerdict
+from chatbot.guardrail.verdict import GuardrailVerdict
 
 pytest.importorskip("langchain_openai", reason="the LLM extra is not installed: pip install '.[llm]'")
 

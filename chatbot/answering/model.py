@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from chatbot.guardrail.classifier import DISCLAIMER, MEDICAL, GuardrailVerdict
+from chatbot.guardrail.verdict import DISCLAIMER, MEDICAL, GuardrailVerdict
 from chatbot.knowledge.search import ScoredPassage
 
 

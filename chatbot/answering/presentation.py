@@ -15,7 +15,7 @@ import string
 from collections.abc import Sequence
 
 from chatbot.answering.model import Answer, Citation
-from chatbot.guardrail.classifier import GENERAL, MEDICAL, OUT_OF_SCOPE, URGENT
+from chatbot.guardrail.verdict import GENERAL, MEDICAL, OUT_OF_SCOPE, URGENT
 
 CLINIC_LABEL = "From the clinic"
 """How a clinic statement of a reviewed answer is labelled: the clinic says it, no article does."""

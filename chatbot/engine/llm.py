@@ -28,7 +28,7 @@ from chatbot.answering.verification import cite_verified, verify
 from chatbot.engine.generator import GeneratedAnswer, GenerationContext
 from chatbot.engine.turn import Turn
 from chatbot.errors import SettingsError
-from chatbot.guardrail.classifier import MEDICAL, URGENT
+from chatbot.guardrail.verdict import MEDICAL, URGENT
 from chatbot.knowledge.search import ScoredPassage
 from chatbot.settings import Settings
 

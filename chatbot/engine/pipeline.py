@@ -32,17 +32,16 @@ from chatbot.answering.model import Answer, AnswerSentence, Citation, Scoring
 from chatbot.engine.generator import GeneratedAnswer
 from chatbot.engine.startup import startup_vectors
 from chatbot.engine.turn import Turn, clean_history, clean_question
-from chatbot.guardrail.classifier import (
+from chatbot.guardrail.classifier import Guardrail
+from chatbot.guardrail.multilingual import MultilingualGuardrail
+from chatbot.guardrail.notes import medical_terms, with_unmentioned_note
+from chatbot.guardrail.verdict import (
     GENERAL,
     MEDICAL,
     OUT_OF_SCOPE,
     OUT_OF_SCOPE_MESSAGE,
-    Guardrail,
     GuardrailVerdict,
-    medical_terms,
-    with_unmentioned_note,
 )
-from chatbot.guardrail.multilingual import MultilingualGuardrail
 from chatbot.knowledge.corpus import CommonQuestion, load_common_questions
 from chatbot.knowledge.embeddings import Embedder, multilingual_embedder
 from chatbot.knowledge.search import (

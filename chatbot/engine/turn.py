@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from chatbot.errors import InvalidQuestionError
-from chatbot.guardrail.classifier import GuardrailVerdict
+from chatbot.guardrail.verdict import GuardrailVerdict
 from chatbot.knowledge.search import ScoredPassage
 from chatbot.languages.detection import ENGLISH, Detection
 from chatbot.reviewed.matching import Match

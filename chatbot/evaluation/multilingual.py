@@ -18,7 +18,7 @@ from typing import Any
 from chatbot.errors import ChatbotError
 from chatbot.evaluation.metrics import RANK_DEPTH, fact_found, hit_at_k, reciprocal_rank
 from chatbot.evaluation.questions import EvalQuestion
-from chatbot.guardrail.classifier import OUT_OF_SCOPE, URGENT
+from chatbot.guardrail.verdict import OUT_OF_SCOPE, URGENT
 from chatbot.languages.detection import SUPPORTED_LANGUAGES
 
 

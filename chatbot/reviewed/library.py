@@ -95,7 +95,7 @@ def build_reviewed_answer(
     share one citation, whose quoted sentences are highlighted; clinic statements cite nothing.
     """
     from chatbot.answering.model import Answer, AnswerSentence, Citation, ReviewedInfo
-    from chatbot.guardrail.classifier import with_unmentioned_note
+    from chatbot.guardrail.notes import with_unmentioned_note
     from chatbot.reviewed.model import quote_key
 
     content = reviewed.content

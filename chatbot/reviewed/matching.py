@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from chatbot.guardrail.classifier import (
+from chatbot.guardrail.patterns import (
     BODY_AREAS,
     CLINIC_LOGISTICS,
     EQUIPMENT,
