@@ -263,7 +263,7 @@ def load_multilingual_questions(settings: Settings, *, minimum: int = MIN_QUESTI
 
 def measure_multilingual(settings: Settings, engine, pairs, english_uncached: Row) -> list[Row]:
     """Answers in other languages, what they add over English, and the English answer with the path off."""
-    from chatbot.engine.pipeline import Engine
+    from chatbot.engine.engine import Engine
 
     questions = load_multilingual_questions(settings, minimum=len(pairs))
     if not questions or engine.e5 is None:
@@ -271,7 +271,7 @@ def measure_multilingual(settings: Settings, engine, pairs, english_uncached: Ro
     for q in questions[:WARMUP_QUESTIONS]:
         engine.ask(q)
 
-    from chatbot.engine.pipeline import SAFETY_QUERY
+    from chatbot.engine.path import SAFETY_QUERY
 
     def uncached(q: str) -> float:
         clear_query_cache(engine)
@@ -364,7 +364,7 @@ def measure_all(settings: Settings, pairs, folder: Path) -> tuple[list[Row], Row
     """Every measurement, in an order where each starts warm: (table rows, the uncached row, the engine)."""
     import torch
 
-    from chatbot.engine.pipeline import Engine
+    from chatbot.engine.engine import Engine
     from chatbot.knowledge.embeddings import Embedder
 
     embedder = Embedder(settings.embedding_model, batch_size=settings.embed_batch_size, cache_size=settings.query_cache_size)

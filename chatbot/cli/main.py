@@ -90,7 +90,7 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
-    from chatbot.engine.pipeline import clean_question
+    from chatbot.engine.turn import clean_question
 
     if args.jsonl is None:
         if args.question is None:
@@ -112,7 +112,7 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _engine(settings: Settings):
-    from chatbot.engine.pipeline import Engine
+    from chatbot.engine.engine import Engine
 
     return Engine(settings)
 

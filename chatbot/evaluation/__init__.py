@@ -35,7 +35,7 @@ def reviewed_effect(engine, questions: Sequence[EvalQuestion]) -> dict[str, Any]
     temporary database) and without any, and how many labelled questions a reviewed answer serves."""
     import tempfile
 
-    from chatbot.engine.pipeline import Engine
+    from chatbot.engine.engine import Engine
     from chatbot.evaluation.matching import reviewed_path
     from chatbot.evaluation.summary import answer_summary
     from chatbot.reviewed.model import article_sentences, read_yaml
@@ -60,7 +60,7 @@ def mode_engines(engine) -> list:
     (an LLM), an extractive twin sharing its embedding model, for a side-by-side report."""
     if engine.generator is None:
         return [engine]
-    from chatbot.engine.pipeline import Engine
+    from chatbot.engine.engine import Engine
 
     return [engine, Engine(engine.settings.replace(llm=None), embedder=engine.embedder)]
 

@@ -102,7 +102,7 @@ def evaluate(
 ) -> Evaluation:
     """Ask every question and score the answer and the retrieval.
 
-    ``engine`` is a ``chatbot.engine.pipeline.Engine``; ``progress`` is called with 1 after each
+    ``engine`` is a ``chatbot.engine.engine.Engine``; ``progress`` is called with 1 after each
     question. A question the engine refuses (``ChatbotError``) is recorded with its
     error and counts as wrong everywhere; index errors are raised, since nothing could
     be measured. ``baselines=False`` skips the BM25-only and dense-only rankings.
