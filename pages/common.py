@@ -16,7 +16,7 @@ import streamlit as st
 
 from chatbot.answering.model import Answer
 from chatbot.answering.presentation import answer_markdown, citation_label, escape_markdown, highlighted_passage, source_anchor
-from chatbot.engine.pipeline import Engine
+from chatbot.engine.engine import Engine
 from chatbot.engine.warmup import LOADER, engine_key
 from chatbot.errors import ChatbotError
 from chatbot.guardrail.verdict import MEDICAL, OUT_OF_SCOPE, URGENT

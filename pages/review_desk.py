@@ -13,7 +13,7 @@ import streamlit as st
 
 from chatbot.answering.model import Answer
 from chatbot.answering.presentation import escape_markdown
-from chatbot.engine.pipeline import Engine
+from chatbot.engine.engine import Engine
 from chatbot.errors import ChatbotError
 from chatbot.reviewed.desk import approval_problems, check_support, draft_from_answer
 from chatbot.reviewed.model import (

@@ -11,7 +11,7 @@ import streamlit as st
 from chatbot.answering.batch import BatchRow, answer_all, read_questions, rows_to_csv
 from chatbot.answering.model import Answer
 from chatbot.answering.presentation import escape_markdown
-from chatbot.engine.pipeline import Engine
+from chatbot.engine.engine import Engine
 from chatbot.errors import ChatbotError
 from chatbot.knowledge.corpus import CommonQuestion
 from pages.common import current_staff, engine_key, get_engine, render_answer, require_staff

@@ -65,7 +65,7 @@ def built_settings(tmp_path_factory, embedder) -> Settings:
 
 @pytest.fixture(scope="session")
 def engine(built_settings, embedder):
-    from chatbot.engine.pipeline import Engine
+    from chatbot.engine.engine import Engine
 
     return Engine(built_settings, embedder=embedder)
 

@@ -163,7 +163,7 @@ def _reads_cleanly(answer) -> None:
 
 @pytest.mark.parametrize("strategy", [PREPEND, DROP])
 def test_the_pregnancy_answer_says_who_they_are(engine, strategy):
-    from chatbot.engine.pipeline import Engine
+    from chatbot.engine.engine import Engine
 
     chosen = engine if strategy == engine.settings.quote_reference_strategy else Engine(
         engine.settings.replace(quote_reference_strategy=strategy), embedder=engine.embedder

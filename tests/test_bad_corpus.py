@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from conftest import CORPUS, chatbot_env, copy_corpus, make_settings
 
-from chatbot.engine.pipeline import Engine
+from chatbot.engine.engine import Engine
 from chatbot.errors import CorpusError
 from chatbot.knowledge.index import build_index, connect, index_state
 

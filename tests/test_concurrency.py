@@ -17,7 +17,7 @@ import pytest
 import yaml
 from conftest import CORPUS, answer_key
 
-from chatbot.engine.pipeline import Engine
+from chatbot.engine.engine import Engine
 from chatbot.knowledge.embeddings import Embedder
 
 pytestmark = pytest.mark.slow

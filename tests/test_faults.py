@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from conftest import ChromaProcess, answer_key, chatbot_env, free_port, make_settings
 
-from chatbot.engine.pipeline import Engine
+from chatbot.engine.engine import Engine
 from chatbot.errors import ChromaUnavailableError, IndexWriteError
 from chatbot.knowledge.index import build_index
 

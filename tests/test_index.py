@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from conftest import copy_corpus, make_settings
 
-from chatbot.engine.pipeline import Engine
+from chatbot.engine.engine import Engine
 from chatbot.errors import ChatbotError, CorpusError, IndexMissingError
 from chatbot.knowledge.index import active_version, build_index, connect, open_collection
 from chatbot.knowledge.search import LiveIndex

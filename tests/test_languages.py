@@ -133,7 +133,7 @@ def test_unsupported_language_with_an_urgent_sign_gets_the_urgent_advice(engine,
 
 
 def test_english_answers_are_unchanged_by_the_multilingual_path(engine, built_settings, embedder):
-    from chatbot.engine.pipeline import Engine
+    from chatbot.engine.engine import Engine
 
     english_only = Engine(built_settings.replace(multilingual=False), embedder=embedder)
     for question in ("Does microneedling hurt?", "downtiem?", "I'm pregnant, can I get microneedling?", "my face is swollen and I have a fever"):

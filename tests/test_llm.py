@@ -22,7 +22,8 @@ import pytest
 from conftest import chatbot_env, free_port, stop_process
 
 from chatbot.answering.verification import support
-from chatbot.engine.pipeline import Engine, Turn
+from chatbot.engine.engine import Engine
+from chatbot.engine.turn import Turn
 from chatbot.errors import SettingsError
 from chatbot.guardrail.verdict import GuardrailVerdict
 
@@ -298,7 +299,7 @@ def test_cli_with_an_unknown_llm_prints_one_line(built_settings):
 
 def test_the_default_engine_never_imports_the_llm_extra(built_settings):
     code = (
-        "import sys; from chatbot.engine.pipeline import Engine; a = Engine().ask('Does microneedling hurt?'); "
+        "import sys; from chatbot.engine.engine import Engine; a = Engine().ask('Does microneedling hurt?'); "
         "print(a.generator, 'langchain_openai' in sys.modules, 'langchain_ollama' in sys.modules)"
     )
     done = subprocess.run([sys.executable, "-c", code], env=chatbot_env(built_settings), capture_output=True, text=True, timeout=300)

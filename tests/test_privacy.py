@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from conftest import chatbot_env
 
-from chatbot.engine.pipeline import Engine
+from chatbot.engine.engine import Engine
 from chatbot.errors import InvalidQuestionError
 
 MARKER = "Quokka-5521"

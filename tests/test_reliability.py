@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 from conftest import answer_key, chatbot_env, copy_corpus, make_settings
 
-from chatbot.engine.pipeline import Engine
+from chatbot.engine.engine import Engine
 from chatbot.knowledge.index import connect, index_state
 
 pytestmark = pytest.mark.slow

@@ -6,7 +6,7 @@ import pytest
 from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
 
-from chatbot.engine.pipeline import Engine
+from chatbot.engine.engine import Engine
 from chatbot.knowledge.search import KeywordIndex, diversify, reciprocal_rank_fusion
 from chatbot.text.glossary import expand
 

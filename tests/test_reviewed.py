@@ -187,7 +187,7 @@ def test_import_then_ask_serves_the_reviewed_answer_but_not_for_the_neck(setting
 
 @pytest.fixture
 def reviewed_engine(settings, embedder):
-    from chatbot.engine.pipeline import Engine
+    from chatbot.engine.engine import Engine
 
     ReviewStore(settings).import_entries(read_yaml(SHIPPED, article_sentences(settings)), actor="test")
     return Engine(settings, embedder=embedder)
@@ -213,7 +213,7 @@ def test_the_engine_serves_reviewed_answers_only_to_the_same_question(reviewed_e
 
 
 def test_a_newly_approved_answer_is_served_without_a_restart(settings, embedder):
-    from chatbot.engine.pipeline import Engine
+    from chatbot.engine.engine import Engine
 
     engine = Engine(settings.replace(reviewed_refresh_seconds=0.0), embedder=embedder)
     assert engine.ask("How many microneedling sessions will I need?").reviewed is None
@@ -245,8 +245,8 @@ def test_matcher_precision_and_recall_on_the_labelled_pairs(engine):
 
 
 def test_changing_a_quoted_sentence_marks_the_answer_and_check_fails(tmp_path, embedder):
+    from chatbot.engine.engine import Engine
     from chatbot.engine.ingest import ingest
-    from chatbot.engine.pipeline import Engine
     from chatbot.knowledge.index import build_index
 
     corpus = copy_corpus(tmp_path / "corpus")

@@ -17,7 +17,7 @@ import pytest
 from conftest import ROOT, ChromaProcess, answer_key, chatbot_env, copy_corpus, make_settings
 from streamlit.testing.v1 import AppTest
 
-from chatbot.engine.pipeline import Engine
+from chatbot.engine.engine import Engine
 from chatbot.knowledge.index import build_index
 from chatbot.store.feedback import FeedbackStore, redact
 

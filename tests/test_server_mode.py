@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from conftest import BIN, CORPUS, chatbot_env
 
-from chatbot.engine.pipeline import Engine
+from chatbot.engine.engine import Engine
 from chatbot.knowledge.index import build_index
 from chatbot.settings import load_settings
 

@@ -76,7 +76,7 @@ def test_chat_renders_before_the_engine_and_a_question_asked_meanwhile_is_answer
     """The real engine, held back until the page has rendered: the chat box and starter
     questions show at once; the question typed then waits for the engine and is answered."""
     import pages.common
-    from chatbot.engine.pipeline import Engine
+    from chatbot.engine.engine import Engine
 
     gate = threading.Event()
 

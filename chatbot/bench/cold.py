@@ -49,7 +49,7 @@ print(json.dumps({"floor": time.time()}))
 
 _ENGINE = """
 import json, sys, time
-from chatbot.engine.pipeline import Engine
+from chatbot.engine.engine import Engine
 engine = Engine()
 ready = time.time()
 engine.ask("Does microneedling hurt?")

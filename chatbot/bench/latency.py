@@ -96,7 +96,7 @@ def measure_all(settings: Settings, pairs: list[tuple[str, list[str]]], folder: 
     """Every measurement, in an order where each starts warm: (table rows, the uncached row, the engine)."""
     import torch
 
-    from chatbot.engine.pipeline import Engine
+    from chatbot.engine.engine import Engine
     from chatbot.knowledge.embeddings import Embedder
 
     embedder = Embedder(settings.embedding_model, batch_size=settings.embed_batch_size, cache_size=settings.query_cache_size)

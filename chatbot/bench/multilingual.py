@@ -21,7 +21,7 @@ if TYPE_CHECKING:  # types only: importing the engine loads langchain and chroma
 def measure_multilingual(settings: Settings, engine: AnswerEngine, pairs: list[tuple[str, list[str]]],
                          english_uncached: Row) -> list[Row]:
     """Answers in other languages, what they add over English, and the English answer with the path off."""
-    from chatbot.engine.pipeline import Engine
+    from chatbot.engine.engine import Engine
 
     questions = load_multilingual_questions(settings, minimum=len(pairs))
     if not questions or engine.e5 is None:
@@ -29,7 +29,7 @@ def measure_multilingual(settings: Settings, engine: AnswerEngine, pairs: list[t
     for q in questions[:WARMUP_QUESTIONS]:
         engine.ask(q)
 
-    from chatbot.engine.pipeline import SAFETY_QUERY
+    from chatbot.engine.path import SAFETY_QUERY
 
     def uncached(q: str) -> float:
         clear_query_cache(engine)

@@ -96,7 +96,7 @@ def measure_ingest(settings: Settings, embedder: Embedder) -> dict[str, Any]:
 
 def measure_answers(settings: Settings, model_path: str, questions: Sequence[str]) -> dict[str, Any]:
     """Cold and warm whole-answer latency of a fresh engine (its own query cache)."""
-    from chatbot.engine.pipeline import Engine
+    from chatbot.engine.engine import Engine
     from chatbot.knowledge.embeddings import Embedder
 
     started = time.perf_counter()

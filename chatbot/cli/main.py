@@ -12,11 +12,14 @@ import logging
 import sys
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from chatbot.cli import staff as cli_staff
 from chatbot.errors import ChatbotError, InvalidQuestionError
 from chatbot.settings import Settings, load_settings
+
+if TYPE_CHECKING:  # for the annotations only: the command starts without importing the engine (seconds)
+    from chatbot.engine.interface import AnswerEngine
 
 log = logging.getLogger("chatbot")
 
@@ -90,7 +93,7 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
-    from chatbot.engine.pipeline import clean_question
+    from chatbot.engine.turn import clean_question
 
     if args.jsonl is None:
         if args.question is None:
@@ -111,8 +114,8 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _engine(settings: Settings):
-    from chatbot.engine.pipeline import Engine
+def _engine(settings: Settings) -> AnswerEngine:
+    from chatbot.engine.engine import Engine
 
     return Engine(settings)
 
@@ -137,7 +140,7 @@ def parse_jsonl_line(line: str) -> tuple[str, list[str]]:
     raise ValueError('each line must be a JSON string or an object {"question": ..., "history": [...]}')
 
 
-def answer_jsonl(engine, lines: Iterable[str], out: TextIO) -> int:
+def answer_jsonl(engine: AnswerEngine, lines: Iterable[str], out: TextIO) -> int:
     """Answer each line; a bad line prints ``{"question", "error"}`` and the run goes on. Returns the failures."""
     failures = 0
     for number, line in enumerate(lines, start=1):

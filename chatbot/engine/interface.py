@@ -1,6 +1,6 @@
 """The engine as its callers see it: the evaluation, the bench, the CLI and the pages.
 
-``chatbot.engine.pipeline.Engine`` is the one implementation; code that only asks questions and
+``chatbot.engine.engine.Engine`` is the one implementation; code that only asks questions and
 reads the index types its parameter as ``AnswerEngine``, so it depends on this contract, not on
 how the engine is built.
 """

@@ -42,7 +42,7 @@ def engine_key(settings: Settings) -> str:
 
 
 def _default_factory(settings: Settings):
-    from chatbot.engine.pipeline import Engine  # imported here: importing the chain pulls in torch (seconds)
+    from chatbot.engine.engine import Engine  # imported here: importing the chain pulls in torch (seconds)
 
     return Engine(settings)
 
@@ -57,7 +57,7 @@ class _Load:
 class EngineLoader:
     """Loads engines in background threads, once per ``engine_key``; thread-safe.
 
-    ``factory(settings)`` builds an engine (``chatbot.engine.pipeline.Engine`` by default). At most
+    ``factory(settings)`` builds an engine (``chatbot.engine.engine.Engine`` by default). At most
     ``max_entries`` engines are kept; the least recently used one is dropped beyond that.
     """
 

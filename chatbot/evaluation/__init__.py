@@ -21,6 +21,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from chatbot.engine.interface import AnswerEngine
 from chatbot.evaluation.gate import QUALITY_GATE, GateCheck, check_gate
 from chatbot.evaluation.matching import evaluate_matcher
 from chatbot.evaluation.questions import EvalQuestion, load_questions, questions_path
@@ -30,12 +31,12 @@ from chatbot.evaluation.summary import summarize
 from chatbot.settings import Settings
 
 
-def reviewed_effect(engine, questions: Sequence[EvalQuestion]) -> dict[str, Any]:
+def reviewed_effect(engine: AnswerEngine, questions: Sequence[EvalQuestion]) -> dict[str, Any]:
     """Fact recall with the shipped reviewed answers (corpus/reviewed_answers.yaml, imported into a
     temporary database) and without any, and how many labelled questions a reviewed answer serves."""
     import tempfile
 
-    from chatbot.engine.pipeline import Engine
+    from chatbot.engine.engine import Engine
     from chatbot.evaluation.matching import reviewed_path
     from chatbot.evaluation.summary import answer_summary
     from chatbot.reviewed.model import article_sentences, read_yaml
@@ -55,19 +56,19 @@ def reviewed_effect(engine, questions: Sequence[EvalQuestion]) -> dict[str, Any]
     }
 
 
-def mode_engines(engine) -> list:
+def mode_engines(engine: AnswerEngine) -> list[AnswerEngine]:
     """The engines to compare: the configured one first and, when it uses a generator
     (an LLM), an extractive twin sharing its embedding model, for a side-by-side report."""
     if engine.generator is None:
         return [engine]
-    from chatbot.engine.pipeline import Engine
+    from chatbot.engine.engine import Engine
 
     return [engine, Engine(engine.settings.replace(llm=None), embedder=engine.embedder)]
 
 
 def run_evaluation(
     settings: Settings,
-    engines: Sequence,
+    engines: Sequence[AnswerEngine],
     questions: Sequence[EvalQuestion],
     *,
     split: str,

@@ -21,6 +21,7 @@ from typing import Any
 
 import yaml
 
+from chatbot.engine.interface import AnswerEngine
 from chatbot.errors import EvaluationError
 from chatbot.reviewed.matching import QuestionMatcher
 from chatbot.reviewed.model import question_key
@@ -113,7 +114,7 @@ def pair_scores(results: Sequence[PairResult]) -> dict[str, Any]:
     }
 
 
-def evaluate_matcher(engine) -> dict[str, Any]:
+def evaluate_matcher(engine: AnswerEngine) -> dict[str, Any]:
     """Precision and recall of the matcher on the dev and the test pairs (``matcher`` in the report).
 
     Questions are spelling-corrected as the engine does before matching."""

@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from chatbot.engine.interface import AnswerEngine
 from chatbot.errors import ChatbotError
 from chatbot.evaluation.metrics import RANK_DEPTH, fact_found, hit_at_k, reciprocal_rank
 from chatbot.evaluation.questions import EvalQuestion
@@ -55,7 +56,7 @@ def expected_category(q: EvalQuestion) -> str:
     return URGENT if q.category == URGENT else OUT_OF_SCOPE
 
 
-def evaluate_multilingual(engine, questions: Sequence[EvalQuestion], *, progress: Callable[[int], None] | None = None) -> list[MultilingualResult]:
+def evaluate_multilingual(engine: AnswerEngine, questions: Sequence[EvalQuestion], *, progress: Callable[[int], None] | None = None) -> list[MultilingualResult]:
     results = []
     for q in questions:
         results.append(_one(engine, q))
@@ -64,7 +65,7 @@ def evaluate_multilingual(engine, questions: Sequence[EvalQuestion], *, progress
     return results
 
 
-def _one(engine, q: EvalQuestion) -> MultilingualResult:
+def _one(engine: AnswerEngine, q: EvalQuestion) -> MultilingualResult:
     want = expected_category(q)
     try:
         answer = engine.ask(q.question, list(q.history))
