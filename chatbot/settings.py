@@ -310,7 +310,7 @@ class Settings:
     same thing as a listed benefit: "Uneven skin tone" / "imbalance in skin tone" score 0.81 and
     "Keloid scars" / "scars" 0.75 (worth a clarifying word); unrelated list items stay at 0.67 or below."""
 
-    # --- reviewed answers (chatbot/reviewed/model.py, review_store.py, matching.py) -------------
+    # --- reviewed answers (chatbot/reviewed/: model.py, store.py, matching.py) -------------
     reviewed_answers: bool = True
     """Serve the clinic's reviewed answers when a question matches one; off, every answer is generated."""
     reviewed_refresh_seconds: float = 2.0
