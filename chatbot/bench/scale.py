@@ -227,7 +227,7 @@ def documents(collection, batch: int) -> list[str]:
 
 def measure_bm25(texts: Sequence[str], questions: Sequence[str], k: int) -> dict[str, Any]:
     """Build time and per-query search time of each BM25 backend over ``texts``."""
-    from chatbot.knowledge.search import KeywordIndex
+    from chatbot.knowledge.keywords import KeywordIndex
 
     out: dict[str, Any] = {}
     for backend in ("bm25s", "rank_bm25"):
@@ -252,7 +252,7 @@ def replicate(settings: Settings, copies: int, *, seed: int = SEED) -> int:
     Every record is copied with a new id, a new article slug (``<slug>-r<k>``) and its vector
     perturbed by ``REPLICA_NOISE`` and renormalised, into a new version that is then made live.
     """
-    from chatbot.knowledge.index import STATE_SUFFIX, connect, index_state, open_collection
+    from chatbot.knowledge.chroma import STATE_SUFFIX, connect, index_state, open_collection
 
     client = connect(settings)
     state = index_state(client, settings)

@@ -45,11 +45,11 @@ from chatbot.guardrail.classifier import (
 from chatbot.guardrail.multilingual import MultilingualGuardrail
 from chatbot.knowledge.corpus import CommonQuestion, load_common_questions
 from chatbot.knowledge.embeddings import Embedder, multilingual_embedder
+from chatbot.knowledge.live import LiveIndex
+from chatbot.knowledge.passages import ScoredPassage
 from chatbot.knowledge.search import (
     HybridRetriever,
-    LiveIndex,
     Mode,
-    ScoredPassage,
     reciprocal_rank_fusion,
     search,
     search_multilingual,
@@ -324,7 +324,7 @@ class Engine:
 
     def passages_of(self, article: str) -> list:
         """Every passage of ``article`` in the live index (``StoredChunk``s), cached per index version."""
-        from chatbot.knowledge.index import StoredChunk
+        from chatbot.knowledge.passages import StoredChunk
 
         def read(snap) -> list:
             got = snap.collection.get(where={"article": article}, include=["documents", "metadatas"])
