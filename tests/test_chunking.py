@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 from conftest import CORPUS, ROOT
 
+from chatbot.knowledge.chroma import active_version, connect, open_collection
 from chatbot.knowledge.chunking import INTRO_SECTION, chunk_article, chunk_id, word_overlap
 from chatbot.knowledge.corpus import clean_article, load_corpus
-from chatbot.knowledge.index import active_version, connect, open_collection
 from chatbot.text.tokens import is_complete_sentence
 
 REPEATED = "Understanding Microneedling and Its Effects on Pores"

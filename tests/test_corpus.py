@@ -11,7 +11,7 @@ from conftest import CORPUS, make_settings
 from chatbot.errors import CorpusError
 from chatbot.knowledge.corpus import clean_article, load_corpus, parse_article
 from chatbot.knowledge.index import build_index
-from chatbot.knowledge.search import LiveIndex
+from chatbot.knowledge.live import LiveIndex
 
 ARTICLES = {
     "microneedling-acne-scars",

@@ -10,8 +10,9 @@ from conftest import copy_corpus, make_settings
 
 from chatbot.engine.engine import Engine
 from chatbot.errors import ChatbotError, CorpusError, IndexMissingError
-from chatbot.knowledge.index import active_version, build_index, connect, open_collection
-from chatbot.knowledge.search import LiveIndex
+from chatbot.knowledge.chroma import active_version, connect, open_collection
+from chatbot.knowledge.index import build_index
+from chatbot.knowledge.live import LiveIndex
 
 NEW_ARTICLE = """---
 slug: microneedling-neck-chest

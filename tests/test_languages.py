@@ -231,7 +231,8 @@ def test_an_old_feedback_database_gains_the_language_column_and_keeps_its_rows(t
 def test_multilingual_vectors_switch_with_their_version_and_reembed_only_what_changed(tmp_path, embedder):
     import chromadb
 
-    from chatbot.knowledge.index import MULTILINGUAL_SUFFIX, build_index
+    from chatbot.knowledge.chroma import MULTILINGUAL_SUFFIX
+    from chatbot.knowledge.index import build_index
 
     corpus = copy_corpus(tmp_path / "corpus")
     settings = make_settings(tmp_path, corpus_dir=corpus)

@@ -7,7 +7,8 @@ from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
 
 from chatbot.engine.engine import Engine
-from chatbot.knowledge.search import KeywordIndex, diversify, reciprocal_rank_fusion
+from chatbot.knowledge.keywords import KeywordIndex
+from chatbot.knowledge.search import diversify, reciprocal_rank_fusion
 from chatbot.text.glossary import expand
 
 PORES = {"microneedling-pore-size", "treat-large-pores"}

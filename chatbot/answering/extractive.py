@@ -20,7 +20,7 @@ import numpy as np
 from chatbot.answering.model import AnswerSentence, Citation, Scoring
 from chatbot.answering.quoting import is_care_passage, standalone_group
 from chatbot.guardrail.verdict import GENERAL, MEDICAL, OUT_OF_SCOPE, URGENT, GuardrailVerdict
-from chatbot.knowledge.search import ScoredPassage
+from chatbot.knowledge.passages import ScoredPassage
 from chatbot.settings import Settings
 from chatbot.text.negation import contradicts
 from chatbot.text.references import opens_with_reference

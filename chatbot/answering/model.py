@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from chatbot.guardrail.verdict import DISCLAIMER, MEDICAL, GuardrailVerdict
-from chatbot.knowledge.search import ScoredPassage
+from chatbot.knowledge.passages import ScoredPassage
 
 
 @dataclass(frozen=True)

@@ -36,7 +36,7 @@ import numpy as np
 
 from chatbot.answering.extractive import NOT_AN_ANSWER, PROMOTIONAL
 from chatbot.answering.model import AnswerSentence, Citation
-from chatbot.knowledge.search import ScoredPassage
+from chatbot.knowledge.passages import ScoredPassage
 from chatbot.settings import Settings
 from chatbot.text.markers import GeneratedSentence, split_generated
 from chatbot.text.tokens import content_words, is_complete_sentence, normalize

@@ -23,7 +23,7 @@ def replicate(settings: Settings, copies: int, *, seed: int = SEED) -> int:
     Every record is copied with a new id, a new article slug (``<slug>-r<k>``) and its vector
     perturbed by ``REPLICA_NOISE`` and renormalised, into a new version that is then made live.
     """
-    from chatbot.knowledge.index import STATE_SUFFIX, connect, index_state, open_collection
+    from chatbot.knowledge.chroma import STATE_SUFFIX, connect, index_state, open_collection
 
     client = connect(settings)
     state = index_state(client, settings)

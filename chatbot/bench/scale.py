@@ -127,7 +127,7 @@ def documents(collection, batch: int) -> list[str]:
 
 def measure_bm25(texts: Sequence[str], questions: Sequence[str], k: int) -> dict[str, Any]:
     """Build time and per-query search time of each BM25 backend over ``texts``."""
-    from chatbot.knowledge.search import KeywordIndex
+    from chatbot.knowledge.keywords import KeywordIndex
 
     out: dict[str, Any] = {}
     for backend in ("bm25s", "rank_bm25"):

@@ -20,8 +20,8 @@ from chatbot.engine.turn import Turn
 from chatbot.guardrail.notes import with_unmentioned_note
 from chatbot.guardrail.verdict import GENERAL, OUT_OF_SCOPE, OUT_OF_SCOPE_MESSAGE, GuardrailVerdict
 from chatbot.knowledge.corpus import CommonQuestion
-from chatbot.knowledge.index import StoredChunk
-from chatbot.knowledge.search import LiveIndex
+from chatbot.knowledge.live import LiveIndex
+from chatbot.knowledge.passages import StoredChunk
 from chatbot.languages.messages import MessageCatalogue
 from chatbot.reviewed.library import build_reviewed_answer
 

@@ -26,8 +26,9 @@ from chatbot.guardrail.classifier import Guardrail
 from chatbot.guardrail.multilingual import MultilingualGuardrail
 from chatbot.knowledge.corpus import CommonQuestion, load_common_questions
 from chatbot.knowledge.embeddings import Embedder, multilingual_embedder
-from chatbot.knowledge.index import StoredChunk
-from chatbot.knowledge.search import HybridRetriever, LiveIndex, Mode, ScoredPassage, search
+from chatbot.knowledge.live import LiveIndex
+from chatbot.knowledge.passages import ScoredPassage, StoredChunk
+from chatbot.knowledge.search import HybridRetriever, Mode, search
 from chatbot.languages.detection import LanguageDetector
 from chatbot.languages.messages import load_messages
 from chatbot.reviewed.library import ReviewedLibrary

@@ -21,7 +21,9 @@ from chatbot.guardrail.classifier import Guardrail
 from chatbot.guardrail.notes import medical_terms
 from chatbot.guardrail.verdict import MEDICAL, GuardrailVerdict
 from chatbot.knowledge.embeddings import Embedder
-from chatbot.knowledge.search import LiveIndex, ScoredPassage, reciprocal_rank_fusion, search
+from chatbot.knowledge.live import LiveIndex
+from chatbot.knowledge.passages import ScoredPassage
+from chatbot.knowledge.search import reciprocal_rank_fusion, search
 from chatbot.settings import Settings
 from chatbot.text.glossary import expand
 from chatbot.text.tokens import correct_spelling

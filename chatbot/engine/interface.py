@@ -13,7 +13,9 @@ from typing import Protocol
 from chatbot.answering.model import Answer
 from chatbot.engine.generator import Generator
 from chatbot.knowledge.embeddings import Embedder, MultilingualEmbedder
-from chatbot.knowledge.search import LiveIndex, Mode, ScoredPassage
+from chatbot.knowledge.live import LiveIndex
+from chatbot.knowledge.passages import ScoredPassage
+from chatbot.knowledge.search import Mode
 from chatbot.settings import Settings
 
 

@@ -29,7 +29,7 @@ from chatbot.engine.generator import GeneratedAnswer, GenerationContext
 from chatbot.engine.turn import Turn
 from chatbot.errors import SettingsError
 from chatbot.guardrail.verdict import MEDICAL, URGENT
-from chatbot.knowledge.search import ScoredPassage
+from chatbot.knowledge.passages import ScoredPassage
 from chatbot.settings import Settings
 
 log = logging.getLogger(__name__)

@@ -18,7 +18,9 @@ from chatbot.engine.turn import Turn
 from chatbot.guardrail.multilingual import MultilingualGuardrail
 from chatbot.guardrail.verdict import MEDICAL
 from chatbot.knowledge.embeddings import MultilingualEmbedder
-from chatbot.knowledge.search import LiveIndex, ScoredPassage, reciprocal_rank_fusion, search_multilingual
+from chatbot.knowledge.live import LiveIndex
+from chatbot.knowledge.passages import ScoredPassage
+from chatbot.knowledge.search import reciprocal_rank_fusion, search_multilingual
 from chatbot.languages.detection import LanguageDetector
 from chatbot.languages.glossary import english_terms
 from chatbot.settings import Settings

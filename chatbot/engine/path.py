@@ -14,7 +14,7 @@ from typing import Protocol
 
 from chatbot.answering.model import AnswerSentence, Citation, Scoring
 from chatbot.engine.turn import Turn
-from chatbot.knowledge.search import LiveIndex
+from chatbot.knowledge.live import LiveIndex
 
 SAFETY_QUERY = "Is microneedling safe for people with this condition? Risks and who should not have microneedling."
 """Added to a medical question's search, so the safety and contraindication passages are found too."""

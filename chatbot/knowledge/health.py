@@ -28,6 +28,8 @@ import numpy as np
 from chatbot.errors import CorpusError
 from chatbot.knowledge.chunking import Chunk, chunk_article, collapse_duplicates
 from chatbot.knowledge.corpus import CleanArticle, SkippedFile, clean_article, load_corpus
+from chatbot.knowledge.embeddings import TextEmbedder
+from chatbot.knowledge.index import embed_chunks
 from chatbot.settings import Settings
 from chatbot.text.negation import negations, subject_words
 from chatbot.text.tokens import normalize, split_sentences
@@ -103,7 +105,7 @@ class CorpusHealth:
         return summary_by_article(self.findings, self.articles)
 
 
-def lint_corpus(settings: Settings, embedder) -> CorpusHealth:
+def lint_corpus(settings: Settings, embedder: TextEmbedder) -> CorpusHealth:
     """Check the articles in ``settings.corpus_dir``; findings are sorted by article and line.
 
     ``embedder`` is a ``chatbot.knowledge.embeddings.Embedder`` (the one the index uses).
@@ -124,7 +126,7 @@ def load_clean_articles(settings: Settings) -> tuple[list[CleanArticle], list[Sk
     return [clean_article(a, heading_max_words=settings.heading_max_words) for a in articles], skipped
 
 
-def lint_articles(cleaned: Sequence[CleanArticle], skipped: Sequence[SkippedFile], settings: Settings, embedder) -> CorpusHealth:
+def lint_articles(cleaned: Sequence[CleanArticle], skipped: Sequence[SkippedFile], settings: Settings, embedder: TextEmbedder) -> CorpusHealth:
     """Every finding for already cleaned articles (see ``lint_corpus``)."""
     statements = [s for c in cleaned for s in article_statements(c)]
     vectors = embedder.embed([s.text for s in statements])
@@ -148,16 +150,14 @@ def removal_findings(cleaned: Iterable[CleanArticle]) -> list[Finding]:
     ]
 
 
-def duplicate_findings(cleaned: Sequence[CleanArticle], embedder, settings: Settings) -> list[Finding]:
+def duplicate_findings(cleaned: Sequence[CleanArticle], embedder: TextEmbedder, settings: Settings) -> list[Finding]:
     """Passages the index collapses as repeats, each pointing at the passage it repeats."""
-    from chatbot.knowledge.index import embed_chunks  # the index's own chunk vectors, so both agree on what repeats
-
     chunks: list[Chunk] = [
         chunk for c in cleaned for chunk in chunk_article(c, max_chars=settings.chunk_max_chars, min_chars=settings.chunk_min_chars)
     ]
     if not chunks:
         return []
-    vectors, _ = embed_chunks(chunks, embedder, None)
+    vectors, _ = embed_chunks(chunks, embedder, None)  # the index's own chunk vectors, so both agree on what repeats
     kept, _ = collapse_duplicates(chunks, vectors, min_similarity=settings.duplicate_similarity, min_overlap=settings.duplicate_overlap)
     by_place = {f"{c.article}:{c.line}": c for c in chunks}
     findings = []
@@ -237,7 +237,7 @@ def negation_conflicts(statements: Sequence[Statement], vectors: np.ndarray, *, 
     return findings
 
 
-def contraindication_conflicts(statements: Sequence[Statement], embedder, *, min_similarity: float) -> list[Finding]:
+def contraindication_conflicts(statements: Sequence[Statement], embedder: TextEmbedder, *, min_similarity: float) -> list[Finding]:
     """Conditions listed as a reason not to have microneedling that are also listed as something it treats."""
     conditions = [s for s in statements if s.intro and _CONTRAINDICATION.search(s.intro)]
     benefits = [s for s in statements if s.intro and _BENEFIT_INTRO.search(s.intro) and not _CONTRAINDICATION.search(s.intro)]

@@ -1,200 +1,42 @@
-"""The Chroma index: connect, build atomically and incrementally, read the live version.
-
-Layout in Chroma (embedded folder or server, same code path):
-
-* ``<base>__state``: an empty collection whose metadata names the live version.
-* ``<base>-v<stamp>``: one version of the index, one record per unique chunk.
-  The record's embedding is the chunk vector; its metadata holds the keys in
-  ``CHUNK_METADATA_KEYS`` (the sentences and their vectors are packed so the
-  answerer never re-embeds article text).
-* ``<base>-v<stamp>-dups``: chunks collapsed as near-duplicates, kept so the
-  next ingest does not embed them again and so the content team can see them.
-* ``<base>-v<stamp>-e5``: the same chunks embedded by multilingual-e5-small (the
-  chunk vector and its sentence vectors), what questions in other languages are
-  searched and quoted with. Written before the pointer flips, so it switches with
-  its version; absent when ``multilingual`` is off.
+"""Building the index: clean, chunk and embed the corpus, then write a new version and make it live.
 
 An ingest builds a new version next to the live one (copying the vectors of
 unchanged chunks, embedding only new ones), then flips the state pointer and
 drops the old version. Readers therefore see the old or the new index, never a
 half-built one; a killed ingest leaves the old version live and its leftovers
-are removed by the next run.
+are removed by the next run. The layout of the versions in Chroma is described
+in ``chatbot.knowledge.chroma``.
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
-import json
-import logging
-import os
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
-from chatbot.errors import ChromaUnavailableError, CorpusError, IndexCorruptError, IndexMissingError, IndexWriteError
-from chatbot.knowledge.chunking import INTRO_SECTION, Chunk, chunk_article, collapse_duplicates
+from chatbot.errors import CorpusError, IndexWriteError
+from chatbot.knowledge.chroma import (
+    MULTILINGUAL_SUFFIX,
+    active_version,
+    all_ids,
+    connect,
+    drop_leftovers,
+    open_collection,
+    state_collection,
+)
+from chatbot.knowledge.chunking import Chunk, chunk_article, collapse_duplicates
 from chatbot.knowledge.corpus import SkippedFile, clean_article, load_corpus
-from chatbot.knowledge.embeddings import Embedder, pack_vectors, unpack_vectors
+from chatbot.knowledge.embeddings import Embedder, MultilingualEmbedder, TextEmbedder, multilingual_embedder, unpack_vectors
+from chatbot.knowledge.passages import chunk_metadata
 from chatbot.settings import Settings
 
-log = logging.getLogger(__name__)
-
-CHUNK_METADATA_KEYS = ("article", "title", "section", "line", "position", "published", "sentences", "sentence_vectors", "duplicates")
-"""Metadata of every chunk record. ``sentences`` is a JSON list, ``sentence_vectors``
-base64 float16 rows (one per sentence), ``duplicates`` a JSON list of "slug:line"."""
-
-STATE_SUFFIX = "__state"
-MULTILINGUAL_SUFFIX = "-e5"
-"""Suffix of a version's multilingual vector set."""
 INDEX_FORMAT = 4
 """Bumped whenever what is stored per chunk changes, so the next ingest rebuilds everything."""
-
-
-# --- connecting ----------------------------------------------------------------
-
-
-def connect(settings: Settings, *, create: bool = False):
-    """Open the Chroma client: the server when host and port are set, else the local folder.
-
-    Raises ``ChromaUnavailableError`` when the server does not answer,
-    ``IndexMissingError`` when the folder does not exist and ``create`` is false,
-    and ``IndexWriteError`` when the folder cannot be created or written.
-    """
-    import chromadb
-    from chromadb.config import Settings as ChromaSettings
-
-    chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
-    server = settings.chroma_server
-    if server:
-        host, port = server
-        try:
-            client = chromadb.HttpClient(host=host, port=port, settings=chroma_settings)
-            client.heartbeat()
-        except Exception as exc:  # chromadb raises several transport errors
-            raise ChromaUnavailableError(
-                f"Chroma server at {host}:{port} is not reachable ({type(exc).__name__}); "
-                "start it with `chroma run --host 127.0.0.1 --port PORT --path DIR` or unset CHATBOT_CHROMA_HOST"
-            ) from exc
-        return client
-    folder = Path(settings.index_dir)
-    if not create and not (folder / "chroma.sqlite3").exists():
-        raise IndexMissingError(f"index not built yet in {folder}: run `chatbot ingest` (or `make setup`)")
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        # Chroma writes its log even to answer, so a read-only folder fails either way: say so up front.
-        if not os.access(folder, os.W_OK):
-            raise PermissionError(f"{folder} is read-only")
-    except OSError as exc:  # permissions, a read-only disk, a file where the folder should be
-        raise IndexWriteError(f"cannot write the index folder {folder}: {exc}; fix its permissions or set CHATBOT_INDEX_DIR") from exc
-    try:
-        return chromadb.PersistentClient(path=str(folder), settings=chroma_settings)
-    except Exception as exc:
-        raise IndexCorruptError(
-            f"index in {folder} cannot be opened ({type(exc).__name__}: {exc}); delete the folder and run `chatbot ingest`"
-        ) from exc
-
-
-def _state_name(settings: Settings) -> str:
-    return f"{settings.collection}{STATE_SUFFIX}"
-
-
-def index_state(client, settings: Settings) -> dict[str, Any]:
-    """Metadata of the live version: ``active`` (collection name), ``fingerprint``, ``chunks``,
-    ``built_at``, ``format`` and ``model``. Empty when nothing was built.
-
-    Raises ``ChromaUnavailableError`` when Chroma cannot be asked (a server that went down),
-    so an outage is never mistaken for a missing index.
-    """
-    from chromadb.errors import NotFoundError
-
-    try:
-        state = client.get_collection(_state_name(settings), embedding_function=None)
-    except NotFoundError:
-        return {}
-    except Exception as exc:
-        raise _unavailable(settings, exc) from exc
-    return dict(state.metadata or {})
-
-
-def _unavailable(settings: Settings, exc: Exception) -> ChromaUnavailableError:
-    if settings.chroma_server:
-        host, port = settings.chroma_server
-        return ChromaUnavailableError(
-            f"the Chroma server at {host}:{port} stopped answering ({type(exc).__name__}); "
-            "answers resume by themselves once it is back (`chroma run --host 127.0.0.1 --port PORT --path DIR`)"
-        )
-    return ChromaUnavailableError(
-        f"the index in {settings.index_dir} cannot be read ({type(exc).__name__}: {exc}); check the folder or run `chatbot ingest`"
-    )
-
-
-def active_version(client, settings: Settings) -> str | None:
-    """Name of the live collection, or None when nothing was built yet."""
-    return index_state(client, settings).get("active")
-
-
-def _version_collections(client, settings: Settings) -> list[str]:
-    prefix = f"{settings.collection}-v"
-    names = [c if isinstance(c, str) else c.name for c in client.list_collections()]
-    return [n for n in names if n.startswith(prefix)]
-
-
-def open_collection(client, name: str):
-    return client.get_collection(name, embedding_function=None)
-
-
-# --- records -------------------------------------------------------------------
-
-
-def chunk_metadata(chunk: Chunk, sentence_vectors: np.ndarray) -> dict[str, Any]:
-    return {
-        "article": chunk.article,
-        "title": chunk.title,
-        "section": chunk.section,
-        "line": chunk.line,
-        "position": chunk.position,
-        "published": chunk.published or "",
-        "sentences": json.dumps(list(chunk.sentences), ensure_ascii=False),
-        "sentence_vectors": pack_vectors(sentence_vectors),
-        "duplicates": json.dumps(list(chunk.duplicates)),
-    }
-
-
-@dataclass(frozen=True)
-class StoredChunk:
-    """A chunk as read back from the index, with its sentence vectors."""
-
-    id: str
-    article: str
-    title: str
-    section: str
-    text: str
-    sentences: tuple[str, ...]
-    sentence_vectors: np.ndarray = field(repr=False, compare=False)
-    line: int = 0
-    published: str = ""
-
-    @classmethod
-    def from_record(cls, chunk_id: str, text: str, meta: dict[str, Any], dimension: int) -> StoredChunk:
-        return cls(
-            id=chunk_id,
-            article=str(meta["article"]),
-            title=str(meta["title"]),
-            section=str(meta.get("section") or INTRO_SECTION),
-            text=text,
-            sentences=tuple(json.loads(meta["sentences"])),
-            sentence_vectors=unpack_vectors(meta["sentence_vectors"], dimension),
-            line=int(meta.get("line") or 0),
-            published=str(meta.get("published") or ""),
-        )
-
-
-# --- building ------------------------------------------------------------------
 
 
 @dataclass
@@ -245,7 +87,9 @@ def _fingerprint(chunks: Sequence[Chunk], embedder: Embedder, settings: Settings
     return h.hexdigest()
 
 
-def embed_chunks(chunks: Sequence[Chunk], embedder, progress) -> tuple[np.ndarray, list[np.ndarray]]:
+def embed_chunks(
+    chunks: Sequence[Chunk], embedder: TextEmbedder, progress: Callable[[int], None] | None
+) -> tuple[np.ndarray, list[np.ndarray]]:
     """Embed each chunk's text (what dense search compares) and each of its sentences
     (what the answerer ranks), in one batched pass.
 
@@ -312,14 +156,14 @@ def build_index(settings: Settings, embedder: Embedder, *, show_progress: bool =
     client = connect(settings, create=True)
     live = active_version(client, settings)
     fingerprint = _fingerprint(chunks, embedder, settings)
-    state = _state_collection(client, settings)
+    state = state_collection(client, settings)
     if live and (state.metadata or {}).get("fingerprint") == fingerprint:
         report.unchanged, report.version = True, live
         report.chunks = int((state.metadata or {}).get("chunks", 0))
-        _drop_leftovers(client, settings, keep=live)
+        drop_leftovers(client, settings, keep=live)
         return report
 
-    _drop_leftovers(client, settings, keep=live)
+    drop_leftovers(client, settings, keep=live)
     reusable = live and (state.metadata or {}).get("format") == INDEX_FORMAT and (state.metadata or {}).get("model") == embedder.model_path
     existing = (
         _read_existing(client, [live, f"{live}-dups"], {c.id for c in chunks}, embedder.dimension, settings.chroma_batch_size)
@@ -346,7 +190,7 @@ def build_index(settings: Settings, embedder: Embedder, *, show_progress: bool =
     )
 
     version = f"{settings.collection}-v{time.strftime('%Y%m%d%H%M%S')}{int(time.time_ns() % 1_000_000):06d}"
-    old_ids = set(_all_ids(client, live)) if live else set()
+    old_ids = set(all_ids(client, live)) if live else set()
     try:
         _write(client, version, unique, vectors, settings, show_progress)
         _write(client, f"{version}-dups", dups, vectors, settings, show_progress=False)
@@ -359,12 +203,12 @@ def build_index(settings: Settings, embedder: Embedder, *, show_progress: bool =
         })
     except Exception as exc:  # full disk, a server that went away: the pointer was not flipped
         with contextlib.suppress(Exception):
-            _drop_leftovers(client, settings, keep=live)
+            drop_leftovers(client, settings, keep=live)
         raise IndexWriteError(
             f"writing the new index failed ({type(exc).__name__}: {exc}); the previous index is still answering, "
             "fix the cause and run `chatbot ingest` again"
         ) from exc
-    _drop_leftovers(client, settings, keep=version)
+    drop_leftovers(client, settings, keep=version)
 
     report.version = version
     report.chunks = len(unique)
@@ -374,10 +218,6 @@ def build_index(settings: Settings, embedder: Embedder, *, show_progress: bool =
     report.removed = len(old_ids - kept_ids)
     report.seconds = time.perf_counter() - started
     return report
-
-
-def _state_collection(client, settings: Settings):
-    return client.get_or_create_collection(_state_name(settings), embedding_function=None)
 
 
 def _write(client, name: str, chunks: Sequence[Chunk], vectors, settings: Settings, show_progress: bool) -> None:
@@ -397,27 +237,7 @@ def _write(client, name: str, chunks: Sequence[Chunk], vectors, settings: Settin
             bar.update(len(part))
 
 
-def _all_ids(client, name: str) -> list[str]:
-    try:
-        return list(open_collection(client, name).get(include=[])["ids"])
-    except Exception:
-        return []
-
-
-def _drop_leftovers(client, settings: Settings, *, keep: str | None) -> None:
-    """Delete versions that are not live: old ones and those a crashed ingest left behind."""
-    for name in _version_collections(client, settings):
-        if keep and name in (keep, f"{keep}-dups", f"{keep}{MULTILINGUAL_SUFFIX}"):
-            continue
-        try:
-            client.delete_collection(name)
-        except Exception as exc:  # a concurrent reader or another ingest may have removed it
-            log.info("could not remove old index version %s: %s", name, exc)
-
-
 def _multilingual_model_name() -> str:
-    from chatbot.knowledge.embeddings import MultilingualEmbedder
-
     return MultilingualEmbedder.model_path
 
 
@@ -427,8 +247,6 @@ def _multilingual_vectors(
     """The e5 vectors of ``chunks``: copied from the live version's multilingual set when a chunk
     (same content hash) is already there, embedded otherwise."""
     from tqdm.auto import tqdm
-
-    from chatbot.knowledge.embeddings import multilingual_embedder
 
     e5 = multilingual_embedder(threads=settings.query_threads)  # one setting per process, and answering decides it
     existing = (

@@ -16,8 +16,8 @@ import numpy as np
 
 from chatbot.answering.model import Answer
 from chatbot.answering.verification import support
-from chatbot.knowledge.index import StoredChunk
-from chatbot.knowledge.search import ScoredPassage
+from chatbot.knowledge.embeddings import TextEmbedder
+from chatbot.knowledge.passages import ScoredPassage, StoredChunk
 from chatbot.reviewed.model import AnswerContent, ArticleSentences, Source, content_problems, quote_key
 from chatbot.settings import Settings
 
@@ -34,7 +34,7 @@ class SentenceCheck:
     """Why it is not supported (empty when it is, or for a clinic statement)."""
 
 
-def check_support(content: AnswerContent, embedder, settings: Settings, idf) -> list[SentenceCheck]:
+def check_support(content: AnswerContent, embedder: TextEmbedder, settings: Settings, idf) -> list[SentenceCheck]:
     """Each sentence of ``content`` checked against the quotes it cites (``idf``: the corpus word weights)."""
     sentences = content.sentences
     if not sentences:
@@ -55,7 +55,7 @@ def check_support(content: AnswerContent, embedder, settings: Settings, idf) -> 
     return out
 
 
-def _quoted_passage(quotes: Sequence[Source], embedder) -> ScoredPassage:
+def _quoted_passage(quotes: Sequence[Source], embedder: TextEmbedder) -> ScoredPassage:
     """The quoted sentences as one passage: what a sentence is checked against is only what it cites."""
     texts = [q.quote for q in quotes]
     chunk = StoredChunk(
@@ -102,7 +102,7 @@ def corpus_idf(settings: Settings):
     """The word weights of the articles' passages, for checking without a running engine (the CLI import)."""
     from chatbot.knowledge.chunking import chunk_article
     from chatbot.knowledge.corpus import clean_article, load_corpus
-    from chatbot.knowledge.search import KeywordIndex
+    from chatbot.knowledge.keywords import KeywordIndex
 
     articles, _ = load_corpus(settings.corpus_dir)
     texts = [
@@ -112,7 +112,7 @@ def corpus_idf(settings: Settings):
     return KeywordIndex(texts).idf
 
 
-def verify_entries(entries, embedder, settings: Settings, idf) -> None:
+def verify_entries(entries, embedder: TextEmbedder, settings: Settings, idf) -> None:
     """Raise ``ReviewedAnswersError`` naming the first entry with a sentence its sources don't support."""
     from chatbot.errors import ReviewedAnswersError
 

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from chatbot.errors import ChatbotError
+from chatbot.knowledge.embeddings import TextEmbedder
 from chatbot.reviewed.matching import Match, QuestionMatcher
 from chatbot.reviewed.model import ReviewedAnswer
 from chatbot.reviewed.store import ReviewStore
@@ -36,7 +37,7 @@ class Served:
 class ReviewedLibrary:
     """The served reviewed answers and the matcher over their phrasings. Thread-safe."""
 
-    def __init__(self, settings: Settings, embedder) -> None:
+    def __init__(self, settings: Settings, embedder: TextEmbedder) -> None:
         self.settings = settings
         self.embedder = embedder
         # No retries on the answer path: while the database restarts, answers use the last set read.

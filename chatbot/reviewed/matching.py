@@ -35,6 +35,7 @@ from chatbot.guardrail.patterns import (
     PRICES,
     SKIN_CONCERNS,
 )
+from chatbot.knowledge.embeddings import TextEmbedder
 from chatbot.settings import Settings
 from chatbot.text.glossary import expand
 from chatbot.text.tokens import tokenize
@@ -192,7 +193,7 @@ class QuestionMatcher:
     set of answers: it embeds every phrasing in one batch.
     """
 
-    def __init__(self, phrasings: Sequence[Sequence[str]], embedder, settings: Settings) -> None:
+    def __init__(self, phrasings: Sequence[Sequence[str]], embedder: TextEmbedder, settings: Settings) -> None:
         self.settings = settings
         self.embedder = embedder
         self.phrasings = [
