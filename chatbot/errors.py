@@ -120,3 +120,7 @@ class AccountDisabledError(LoginError):
 
 class MessageCatalogueError(ChatbotError):
     """The translated message catalogue (``chatbot/languages/messages.yaml``) cannot be used."""
+
+
+class LanguagePatternsError(ChatbotError):
+    """A guardrail language file (``chatbot/guardrail/languages/*.yaml``) is missing or cannot be used."""

@@ -17,9 +17,9 @@ import pytest
 import yaml
 from conftest import BIN, ROOT, answer_key, chatbot_env, copy_corpus, make_settings
 
-from chatbot.errors import MessageCatalogueError
+from chatbot.errors import LanguagePatternsError, MessageCatalogueError
 from chatbot.evaluation.questions import load_questions, questions_path
-from chatbot.guardrail.multilingual_patterns import FIELDS, LANGUAGES_DIR, PATTERNS, LanguagePatternsError, load_language_patterns
+from chatbot.guardrail.multilingual_patterns import FIELDS, LANGUAGES_DIR, PATTERNS, load_language_patterns
 from chatbot.languages.detection import SUPPORTED_LANGUAGES, LanguageDetector, script_language
 from chatbot.languages.messages import DEFAULT_PATH, MessageCatalogue
 from chatbot.store.feedback import FeedbackStore

@@ -20,7 +20,7 @@ from typing import Any
 
 import yaml
 
-from chatbot.errors import ChatbotError
+from chatbot.errors import LanguagePatternsError
 from chatbot.guardrail.patterns import BODY_AREAS
 from chatbot.languages.detection import SUPPORTED_LANGUAGES
 
@@ -30,10 +30,6 @@ COMMON_FILE = "common.yaml"
 FIELDS = ("urgent", "soft", "worsening", "medical", "redirect", "clinic", "other_treatment")
 """The regex fields of a language file; each lists alternatives joined with ``|``."""
 AREA_KEYS = ("pattern", "note")
-
-
-class LanguagePatternsError(ChatbotError):
-    """A guardrail language file (``chatbot/guardrail/languages/*.yaml``) is missing or cannot be used."""
 
 
 def _rx(*parts: str) -> re.Pattern[str]:
