@@ -63,6 +63,7 @@ postgres: ## Debian's PostgreSQL server binaries for the store tests (each test 
 		(apt-get update -qq || true) && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; }
 
 test: setup-test browser postgres
+	@$(MAKE) --no-print-directory lint
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
 test-fast: setup-test browser postgres ## skips the llm-marked tests for a quick loop
@@ -72,7 +73,7 @@ bench: setup-test browser postgres ## cold start in a real Chromium, latency, st
 	$(BIN)/python -m chatbot.bench
 
 bench-scale: setup
-	$(BIN)/python -m chatbot.bench_scale
+	$(BIN)/python -m chatbot.bench.scale
 
 eval: setup ## answer-quality report in reports/eval-<timestamp>/
 	$(BIN)/chatbot eval
@@ -80,8 +81,9 @@ eval: setup ## answer-quality report in reports/eval-<timestamp>/
 lint-corpus: setup ## corpus health: duplicates, cut-off paragraphs, page leftovers, contradictions
 	$(BIN)/chatbot lint-corpus
 
-lint: install-test
+lint: install-test ## ruff, and the import contracts in pyproject.toml: each layer imports only the layers below it, no cycles
 	$(BIN)/ruff check chatbot tests pages app.py
+	$(BIN)/lint-imports --no-cache
 
 clean:
 	rm -rf index reports .pytest_cache

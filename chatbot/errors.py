@@ -85,7 +85,7 @@ class DuplicateAccountError(AccountError):
 
 
 class UnknownRoleError(AccountError):
-    """The role is not one of ``chatbot.accounts.ROLES``."""
+    """The role is not one of ``chatbot.store.staff.ROLES``."""
 
 
 class UnknownAccountError(AccountError):
@@ -119,4 +119,8 @@ class AccountDisabledError(LoginError):
 
 
 class MessageCatalogueError(ChatbotError):
-    """The translated message catalogue (``chatbot/messages.yaml``) cannot be used."""
+    """The translated message catalogue (``chatbot/languages/messages.yaml``) cannot be used."""
+
+
+class LanguagePatternsError(ChatbotError):
+    """A guardrail language file (``chatbot/guardrail/languages/*.yaml``) is missing or cannot be used."""

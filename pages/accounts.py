@@ -7,10 +7,11 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from chatbot.accounts import ROLE_DUTIES, ROLES, AccountStore, format_time
-from chatbot.audit import AuditLog
+from chatbot.answering.presentation import escape_markdown
 from chatbot.errors import ChatbotError
-from chatbot.presentation import escape_markdown
+from chatbot.store.accounts import AccountStore
+from chatbot.store.audit import AuditLog
+from chatbot.store.staff import ROLE_DUTIES, ROLES, format_time
 from pages.common import current_staff, require_staff
 
 settings = require_staff()

@@ -15,11 +15,11 @@ from pathlib import Path
 
 import streamlit as st
 
-from chatbot.answer import Answer
-from chatbot.corpus import CommonQuestion, load_common_questions
+from chatbot.answering.model import Answer
+from chatbot.answering.presentation import escape_markdown
 from chatbot.errors import ChatbotError, FeedbackStoreError, InvalidQuestionError
-from chatbot.guardrails import DISCLAIMER
-from chatbot.presentation import escape_markdown
+from chatbot.guardrail.verdict import DISCLAIMER
+from chatbot.knowledge.corpus import CommonQuestion, load_common_questions
 from pages.common import Exchange, current_settings, engine_ready, feedback_store, get_engine, render_answer, start_engine
 
 log = logging.getLogger(__name__)

@@ -2,7 +2,7 @@
 
 Pages import from here and from ``chatbot``; nothing here talks to Chroma or the model
 directly. Text from visitors and articles is always passed through
-``chatbot.presentation.escape_markdown``; ``unsafe_allow_html`` is never used, and the
+``chatbot.answering.presentation.escape_markdown``; ``unsafe_allow_html`` is never used, and the
 only ``st.html`` is an empty anchor whose id is made of numbers.
 """
 
@@ -14,32 +14,23 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from chatbot.answer import Answer
-from chatbot.chain import Engine
+from chatbot.answering.model import Answer
+from chatbot.answering.presentation import answer_markdown, citation_label, escape_markdown, highlighted_passage, source_anchor
+from chatbot.engine.engine import Engine
+from chatbot.engine.warmup import LOADER, engine_key
 from chatbot.errors import ChatbotError
-from chatbot.feedback import FeedbackStore
-from chatbot.guardrails import MEDICAL, OUT_OF_SCOPE, URGENT
-from chatbot.presentation import answer_markdown, citation_label, escape_markdown, highlighted_passage, source_anchor
-from chatbot.settings import Settings, load_settings
-from chatbot.warmup import LOADER, engine_key
+from chatbot.guardrail.verdict import MEDICAL, OUT_OF_SCOPE, URGENT
+from chatbot.settings import Settings
+from chatbot.store.feedback import FeedbackStore
+from pages.session import current_settings
 from pages.staff_login import current_staff, require_staff
 
-__all__ = ["engine_key", "get_engine", "start_engine", "engine_ready", "require_staff", "current_staff", "render_answer", "Exchange"]
+__all__ = ["current_settings", "engine_key", "get_engine", "start_engine", "engine_ready", "require_staff", "current_staff", "render_answer", "Exchange"]
 
 log = logging.getLogger(__name__)
 
 
 # --- settings, engine, store ---------------------------------------------------------
-
-
-def current_settings() -> Settings:
-    """The settings from ``CHATBOT_*`` variables and ``chatbot.toml``; a bad value stops the page with its message."""
-    try:
-        return load_settings()
-    except ChatbotError as exc:
-        st.error(f"The app is not configured correctly: {escape_markdown(str(exc))}")
-        st.stop()
-        raise  # unreachable: st.stop() ends the run
 
 
 ENGINE_WAIT_SECONDS = 600
@@ -48,7 +39,7 @@ ENGINE_WAIT_SECONDS = 600
 
 
 def get_engine(settings: Settings, *, quiet: bool = False) -> Engine:
-    """The shared ``Engine`` for these settings, loaded once per process (``chatbot.warmup.LOADER``).
+    """The shared ``Engine`` for these settings, loaded once per process (``chatbot.engine.warmup.LOADER``).
 
     While it is still loading the page shows "Getting ready…" (unless ``quiet``: the caller shows
     its own message) and waits for it. When the index is missing or unreachable the page shows

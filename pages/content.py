@@ -9,11 +9,11 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from chatbot.answering.presentation import RATING_LABELS, csv_safe, escape_markdown
 from chatbot.errors import ChatbotError
-from chatbot.feedback import FeedbackRecord, group_similar
-from chatbot.guardrails import CATEGORIES, OUT_OF_SCOPE
-from chatbot.language import LANGUAGE_NAMES
-from chatbot.presentation import RATING_LABELS, csv_safe, escape_markdown
+from chatbot.guardrail.verdict import CATEGORIES, OUT_OF_SCOPE
+from chatbot.languages.detection import LANGUAGE_NAMES
+from chatbot.store.feedback import FeedbackRecord, group_similar
 from pages.common import feedback_store, get_engine, require_staff
 
 settings = require_staff()

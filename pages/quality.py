@@ -2,7 +2,7 @@
 articles (`chatbot lint-corpus`). Password protected.
 
 The page only reads reports from ``reports_dir`` (written by `chatbot eval`); re-checking
-the articles uses the shared engine's embedding model through ``chatbot.corpus_health``.
+the articles uses the shared engine's embedding model through ``chatbot.knowledge.health``.
 """
 
 from __future__ import annotations
@@ -12,13 +12,13 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from chatbot.corpus_health import KINDS, lint_corpus
+from chatbot.answering.presentation import escape_markdown
 from chatbot.errors import ChatbotError
 from chatbot.evaluation import load_report, report_folders
 from chatbot.evaluation.markdown import CHART_TITLES, RETRIEVAL_COLUMNS
 from chatbot.evaluation.runner import BASELINES, HYBRID
 from chatbot.evaluation.summary import failures
-from chatbot.presentation import escape_markdown
+from chatbot.knowledge.health import KINDS, lint_corpus
 from pages.common import get_engine, require_staff
 
 settings = require_staff()

@@ -4,21 +4,19 @@ For each common question staff see the answer the bot generates today and its re
 if any. Editors draft (write the answer with [n] markers citing article sentences, picked from the
 retrieved passages or found by search, or clinic statements) and add other ways clients ask;
 clinicians and admins also approve and withdraw. Needs-review answers come first, with the
-old and the new article text side by side. Everything is stored by ``chatbot.review_store``.
+old and the new article text side by side. Everything is stored by ``chatbot.reviewed.store``.
 """
 
 from __future__ import annotations
 
 import streamlit as st
 
-from chatbot.accounts import StaffUser
-from chatbot.answer import Answer
-from chatbot.chain import Engine
+from chatbot.answering.model import Answer
+from chatbot.answering.presentation import escape_markdown
+from chatbot.engine.engine import Engine
 from chatbot.errors import ChatbotError
-from chatbot.presentation import escape_markdown
-from chatbot.review_desk import approval_problems, check_support, draft_from_answer
-from chatbot.review_store import ReviewStore
-from chatbot.reviewed import (
+from chatbot.reviewed.desk import approval_problems, check_support, draft_from_answer
+from chatbot.reviewed.model import (
     NEEDS_REVIEW,
     STATUS_LABELS,
     AnswerContent,
@@ -27,7 +25,9 @@ from chatbot.reviewed import (
     Source,
     article_sentences,
 )
+from chatbot.reviewed.store import ReviewStore
 from chatbot.settings import Settings
+from chatbot.store.staff import StaffUser
 from pages.common import render_answer
 
 CLINIC_LINE = "clinic"

@@ -8,12 +8,12 @@ import hashlib
 import pandas as pd
 import streamlit as st
 
-from chatbot.answer import Answer
-from chatbot.batch import BatchRow, answer_all, read_questions, rows_to_csv
-from chatbot.chain import Engine
-from chatbot.corpus import CommonQuestion
+from chatbot.answering.batch import BatchRow, answer_all, read_questions, rows_to_csv
+from chatbot.answering.model import Answer
+from chatbot.answering.presentation import escape_markdown
+from chatbot.engine.engine import Engine
 from chatbot.errors import ChatbotError
-from chatbot.presentation import escape_markdown
+from chatbot.knowledge.corpus import CommonQuestion
 from pages.common import current_staff, engine_key, get_engine, render_answer, require_staff
 from pages.review_desk import render_desk
 

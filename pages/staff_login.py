@@ -1,7 +1,7 @@
 """The staff gate: a name-and-password login for the staff pages, with idle expiry.
 
 ``require_staff()`` is called first on every staff page. It lets the run continue only for a
-browser session logged in with a staff account (``chatbot.accounts``), or with the deprecated
+browser session logged in with a staff account (``chatbot.store.accounts``), or with the deprecated
 shared ``CHATBOT_STAFF_PASSWORD`` (as ``admin``). Otherwise it shows the login form (or how to
 create the first account) and ends the run, so nothing below the call is ever shown.
 
@@ -21,11 +21,13 @@ from datetime import datetime, timedelta
 
 import streamlit as st
 
-from chatbot import accounts, audit
-from chatbot.accounts import ROLE_DUTIES, AccountStore, StaffUser
+from chatbot.answering.presentation import escape_markdown
 from chatbot.errors import AccountStoreError, LoginError, WrongPasswordError
-from chatbot.presentation import escape_markdown
 from chatbot.settings import Settings
+from chatbot.store import audit, passwords, staff
+from chatbot.store.accounts import AccountStore
+from chatbot.store.staff import ROLE_DUTIES, StaffUser
+from pages.session import current_settings
 
 log = logging.getLogger(__name__)
 
@@ -52,8 +54,6 @@ def require_staff(settings: Settings | None = None) -> Settings:
     none, and ends the run with ``st.stop()``.
     """
     if settings is None:
-        from pages.common import current_settings
-
         settings = current_settings()
     store = AccountStore(settings)
     session = st.session_state.get(SESSION_KEY)
@@ -63,7 +63,7 @@ def require_staff(settings: Settings | None = None) -> Settings:
         except AccountStoreError as exc:
             _stop_with_error(f"Your staff session cannot be checked right now: {exc}")
         if ended is None:
-            st.session_state[SESSION_KEY] = replace(session, last_seen=accounts.utc_now())
+            st.session_state[SESSION_KEY] = replace(session, last_seen=staff.utc_now())
             _sidebar(session.user, settings)
             return settings
         st.session_state.pop(SESSION_KEY, None)
@@ -86,7 +86,7 @@ def current_staff() -> StaffUser:
 def _session_problem(session: StaffSession, store: AccountStore, settings: Settings) -> str | None:
     """Why this session must log in again, or None while it is still good."""
     idle = timedelta(minutes=settings.staff_session_idle_minutes)
-    now = accounts.utc_now()
+    now = staff.utc_now()
     user = session.user
     if now - session.last_seen > idle:
         _audit(settings, user.name, audit.SESSION_EXPIRED, {"idle_minutes": round((now - session.last_seen).total_seconds() / 60, 1)})
@@ -130,8 +130,8 @@ def _login_page(store: AccountStore, settings: Settings) -> None:
     if notice:
         st.warning(escape_markdown(notice), icon=":material/info:")
     with st.form("staff-login", clear_on_submit=True):
-        name = st.text_input("Name", key="staff_name_input", max_chars=accounts.MAX_NAME_CHARS, autocomplete="username")
-        password = st.text_input("Password", type="password", key="staff_password_input", max_chars=accounts.MAX_PASSWORD_CHARS,
+        name = st.text_input("Name", key="staff_name_input", max_chars=staff.MAX_NAME_CHARS, autocomplete="username")
+        password = st.text_input("Password", type="password", key="staff_password_input", max_chars=passwords.MAX_PASSWORD_CHARS,
                                  autocomplete="current-password")
         submitted = st.form_submit_button("Log in", icon=":material/login:")
     if settings.staff_password:
@@ -158,7 +158,7 @@ def _log_in(store: AccountStore, settings: Settings, name: str, password: str) -
     else:
         info = store.get(user.name)
         credential = info.password_version if info else ""
-    now = accounts.utc_now()
+    now = staff.utc_now()
     st.session_state[SESSION_KEY] = StaffSession(user=user, credential=credential, logged_in_at=now, last_seen=now)
     st.rerun()
 

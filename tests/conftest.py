@@ -17,7 +17,7 @@ import pytest
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
-from chatbot.embeddings import Embedder  # noqa: E402
+from chatbot.knowledge.embeddings import Embedder  # noqa: E402
 from chatbot.settings import Settings, load_settings  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -56,7 +56,7 @@ def copy_corpus(dest: Path) -> Path:
 @pytest.fixture(scope="session")
 def built_settings(tmp_path_factory, embedder) -> Settings:
     """The real corpus, ingested once per test session into a temporary folder."""
-    from chatbot.index import build_index
+    from chatbot.knowledge.index import build_index
 
     settings = make_settings(tmp_path_factory.mktemp("shared-index"))
     build_index(settings, embedder, show_progress=False)
@@ -65,7 +65,7 @@ def built_settings(tmp_path_factory, embedder) -> Settings:
 
 @pytest.fixture(scope="session")
 def engine(built_settings, embedder):
-    from chatbot.chain import Engine
+    from chatbot.engine.engine import Engine
 
     return Engine(built_settings, embedder=embedder)
 
@@ -243,7 +243,7 @@ def immutable(path: Path) -> Iterator[None]:
 
 @pytest.fixture(scope="session")
 def postgres_server():
-    from chatbot.throwaway_postgres import PostgresServer
+    from chatbot.store.throwaway_postgres import PostgresServer
 
     server = PostgresServer()
     try:
@@ -259,7 +259,7 @@ def postgres_url(postgres_server) -> Iterator[str]:
     try:
         yield postgres_server.url(name)
     finally:
-        from chatbot.database import dispose_engines
+        from chatbot.store.connection import dispose_engines
 
         dispose_engines()
         postgres_server.drop_database(name)

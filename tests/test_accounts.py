@@ -10,9 +10,6 @@ from pathlib import Path
 import pytest
 from conftest import immutable, make_settings
 
-from chatbot import audit
-from chatbot.accounts import ADMIN, CLINICIAN, EDITOR, ROLES, AccountStore
-from chatbot.audit import AuditLog
 from chatbot.errors import (
     AccountDisabledError,
     AccountError,
@@ -25,6 +22,10 @@ from chatbot.errors import (
     WeakPasswordError,
     WrongPasswordError,
 )
+from chatbot.store import audit
+from chatbot.store.accounts import AccountStore
+from chatbot.store.audit import AuditLog
+from chatbot.store.staff import ADMIN, CLINICIAN, EDITOR, ROLES
 
 PASSWORD = "tulip meadow river"
 OTHER = "lantern orchard copper"
@@ -359,7 +360,7 @@ def test_a_file_that_is_not_a_database_is_named_in_the_message(tmp_path):
 
 
 def test_accounts_and_feedback_share_the_file_without_touching_each_other(tmp_path, settings):
-    from chatbot.feedback import FeedbackStore
+    from chatbot.store.feedback import FeedbackStore
 
     store = AccountStore(settings)
     store.add("anna", PASSWORD, role=EDITOR)

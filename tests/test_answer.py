@@ -1,4 +1,4 @@
-"""Quoted answers that stand on their own (chatbot/quoting.py, chatbot/answer.py): the opener
+"""Quoted answers that stand on their own (chatbot/answering/quoting.py, chatbot/answering/extractive.py): the opener
 detector, the dangling-reference metric, and real answers on the real corpus."""
 
 from __future__ import annotations
@@ -7,10 +7,12 @@ from dataclasses import dataclass
 
 import pytest
 
-from chatbot.answer import Answer, AnswerSentence, Citation
+from chatbot.answering.model import Answer, AnswerSentence, Citation
+from chatbot.answering.quoting import dangling_sentences, is_care_passage, standalone_group
 from chatbot.errors import SettingsError
-from chatbot.guardrails import GENERAL, URGENT, GuardrailVerdict
-from chatbot.quoting import DROP, PREPEND, dangling_sentences, is_care_passage, opens_with_reference, standalone_group
+from chatbot.guardrail.verdict import GENERAL, URGENT, GuardrailVerdict
+from chatbot.settings import DROP, PREPEND
+from chatbot.text.references import opens_with_reference
 
 # --- the opener detector -------------------------------------------------------------------------
 
@@ -161,7 +163,7 @@ def _reads_cleanly(answer) -> None:
 
 @pytest.mark.parametrize("strategy", [PREPEND, DROP])
 def test_the_pregnancy_answer_says_who_they_are(engine, strategy):
-    from chatbot.chain import Engine
+    from chatbot.engine.engine import Engine
 
     chosen = engine if strategy == engine.settings.quote_reference_strategy else Engine(
         engine.settings.replace(quote_reference_strategy=strategy), embedder=engine.embedder
@@ -204,8 +206,8 @@ def test_answers_that_used_to_quote_fragments_read_cleanly(engine, question):
 def test_no_passage_opens_with_a_statement_that_refers_back(engine):
     """A passage that would start with "Additionally, ..." starts with the sentence it adds to
     (questions and lead-ins such as "In this blog post..." are never quoted, so they may)."""
-    from chatbot.answer import usable_sentence
-    from chatbot.text import split_sentences
+    from chatbot.answering.extractive import usable_sentence
+    from chatbot.text.tokens import split_sentences
 
     chunks = engine.index.run(lambda snap: snap.collection.get(include=["documents"]))["documents"]
     starts = [split_sentences(text)[0] for text in chunks]

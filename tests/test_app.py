@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from chatbot.feedback import NOT_HELPFUL, FeedbackStore
-from chatbot.presentation import escape_markdown
+from chatbot.answering.presentation import escape_markdown
 from chatbot.settings import Settings, load_settings
+from chatbot.store.feedback import NOT_HELPFUL, FeedbackStore
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = ROOT / "app.py"
@@ -297,8 +297,8 @@ def test_content_page_shows_feedback_unanswered_questions_and_charts(staff_env):
 
 
 def test_the_desk_lists_needs_review_answers_first_with_old_and_new_text(staff_env):
-    from chatbot.review_store import ReviewStore
-    from chatbot.reviewed import StaleQuote, article_sentences, read_yaml
+    from chatbot.reviewed.model import StaleQuote, article_sentences, read_yaml
+    from chatbot.reviewed.store import ReviewStore
 
     store = ReviewStore(staff_env)
     store.import_entries(read_yaml(staff_env.corpus_dir / "reviewed_answers.yaml", article_sentences(staff_env)), actor="test")

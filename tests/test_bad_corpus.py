@@ -15,9 +15,10 @@ from pathlib import Path
 import pytest
 from conftest import CORPUS, chatbot_env, copy_corpus, make_settings
 
-from chatbot.chain import Engine
+from chatbot.engine.engine import Engine
 from chatbot.errors import CorpusError
-from chatbot.index import build_index, connect, index_state
+from chatbot.knowledge.chroma import connect, index_state
+from chatbot.knowledge.index import build_index
 
 HUGE_BYTES = 50 * 1024 * 1024
 

@@ -8,7 +8,7 @@ import io
 import pytest
 from conftest import make_settings
 
-from chatbot.batch import answer_all, read_questions, rows_to_csv
+from chatbot.answering.batch import answer_all, read_questions, rows_to_csv
 from chatbot.errors import BatchFileError
 
 
@@ -51,7 +51,7 @@ def test_answers_come_back_as_csv_with_sources_and_category(engine):
 
 
 def test_a_question_that_looks_like_a_formula_is_not_run_by_a_spreadsheet():
-    from chatbot.batch import BatchRow
+    from chatbot.answering.batch import BatchRow
 
     data = rows_to_csv([BatchRow("=cmd|' /C calc'!A0", "a", "", "out_of_scope", "")]).decode("utf-8-sig")
     assert "'=cmd" in data

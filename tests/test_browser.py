@@ -19,8 +19,8 @@ from pathlib import Path
 import pytest
 from conftest import streamlit_app
 
-from chatbot.feedback import NOT_HELPFUL, FeedbackStore
 from chatbot.settings import Settings, load_settings
+from chatbot.store.feedback import NOT_HELPFUL, FeedbackStore
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

@@ -14,9 +14,9 @@ from conftest import chatbot_env, streamlit_app
 from test_browser import ANSWER_MS, CHROMIUM, CHROMIUM_ARGS, open_page
 from test_browser_review import PASSWORDS, SESSIONS, ask_for_the_reviewed_answer, edit_and_approve, five_wrong_passwords, log_in
 
-from chatbot.accounts import AccountStore
-from chatbot.review_store import ReviewStore
+from chatbot.reviewed.store import ReviewStore
 from chatbot.settings import load_settings
+from chatbot.store.accounts import AccountStore
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from test_browser import ANSWER_MS, MARKDOWN, PASSWORD, STARTUP_SECONDS, ask, browser, live_app, open_page, shoot  # noqa: F401
 
-from chatbot.feedback import FeedbackStore
+from chatbot.store.feedback import FeedbackStore
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

@@ -15,9 +15,9 @@ import pytest
 from conftest import streamlit_app
 from test_browser import ANSWER_MS, CHROMIUM, CHROMIUM_ARGS, ask, open_page, shoot
 
-from chatbot.accounts import AccountStore
-from chatbot.review_store import ReviewStore
+from chatbot.reviewed.store import ReviewStore
 from chatbot.settings import load_settings
+from chatbot.store.accounts import AccountStore
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

@@ -1,4 +1,4 @@
-"""The answer chain (chatbot/chain.py): follow-ups, the JSON contract, and input a user can type."""
+"""The answer chain (chatbot/engine/pipeline.py): follow-ups, the JSON contract, and input a user can type."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ import re
 import pytest
 from langchain_core.runnables import Runnable
 
-from chatbot.answer import Answer
+from chatbot.answering.model import Answer
 from chatbot.errors import InvalidQuestionError
-from chatbot.guardrails import GENERAL, MEDICAL
+from chatbot.guardrail.verdict import GENERAL, MEDICAL
 
 PORES = {"microneedling-pore-size", "treat-large-pores"}
 CITATION_KEYS = {"n", "article", "title", "section", "chunk_id", "text", "score"}

@@ -1,4 +1,4 @@
-"""Cutting the cleaned articles into citable passages (chatbot/chunking.py) and collapsing repeats."""
+"""Cutting the cleaned articles into citable passages (chatbot/knowledge/chunking.py) and collapsing repeats."""
 
 from __future__ import annotations
 
@@ -10,10 +10,10 @@ import numpy as np
 import pytest
 from conftest import CORPUS, ROOT
 
-from chatbot.chunking import INTRO_SECTION, chunk_article, chunk_id, word_overlap
-from chatbot.corpus import clean_article, load_corpus
-from chatbot.index import active_version, connect, open_collection
-from chatbot.text import is_complete_sentence
+from chatbot.knowledge.chroma import active_version, connect, open_collection
+from chatbot.knowledge.chunking import INTRO_SECTION, chunk_article, chunk_id, word_overlap
+from chatbot.knowledge.corpus import clean_article, load_corpus
+from chatbot.text.tokens import is_complete_sentence
 
 REPEATED = "Understanding Microneedling and Its Effects on Pores"
 
@@ -98,8 +98,8 @@ def test_chunk_ids_are_stable_across_processes(chunked):
     """A fresh interpreter (different hash seed) cuts the corpus into the same ids."""
     script = (
         "from pathlib import Path\n"
-        "from chatbot.corpus import load_corpus, clean_article\n"
-        "from chatbot.chunking import chunk_article\n"
+        "from chatbot.knowledge.corpus import load_corpus, clean_article\n"
+        "from chatbot.knowledge.chunking import chunk_article\n"
         f"articles, _ = load_corpus(Path({str(CORPUS)!r}))\n"
         "print('\\n'.join(c.id for a in articles for c in chunk_article(clean_article(a))))\n"
     )

@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 from conftest import BIN, immutable
 
-from chatbot.accounts import AccountStore
-from chatbot.audit import AuditLog
 from chatbot.errors import AccountDisabledError
 from chatbot.settings import load_settings
+from chatbot.store.accounts import AccountStore
+from chatbot.store.audit import AuditLog
 
 pytestmark = pytest.mark.slow
 

@@ -17,8 +17,8 @@ import pytest
 import yaml
 from conftest import CORPUS, answer_key
 
-from chatbot.chain import Engine
-from chatbot.embeddings import Embedder
+from chatbot.engine.engine import Engine
+from chatbot.knowledge.embeddings import Embedder
 
 pytestmark = pytest.mark.slow
 

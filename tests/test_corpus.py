@@ -1,4 +1,4 @@
-"""Loading and cleaning the curated articles (chatbot/corpus.py), on the real web copies."""
+"""Loading and cleaning the curated articles (chatbot/knowledge/corpus.py), on the real web copies."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ import shutil
 import pytest
 from conftest import CORPUS, make_settings
 
-from chatbot.corpus import clean_article, load_corpus, parse_article
 from chatbot.errors import CorpusError
-from chatbot.index import build_index
-from chatbot.retrieval import LiveIndex
+from chatbot.knowledge.corpus import clean_article, load_corpus, parse_article
+from chatbot.knowledge.index import build_index
+from chatbot.knowledge.live import LiveIndex
 
 ARTICLES = {
     "microneedling-acne-scars",
@@ -170,7 +170,7 @@ def _corpus_with_bad_files(folder):
 
 def test_bad_files_are_skipped_with_a_warning_and_the_rest_loads(tmp_path, caplog):
     folder = _corpus_with_bad_files(tmp_path / "corpus")
-    with caplog.at_level(logging.WARNING, logger="chatbot.corpus"):
+    with caplog.at_level(logging.WARNING, logger="chatbot.knowledge.corpus"):
         articles, skipped = load_corpus(folder)
     assert {a.slug for a in articles} == {"treat-large-pores", "microneedling-signs-of-aging"}
     skipped_names = {s.path.name for s in skipped}
@@ -186,7 +186,7 @@ def test_bad_files_are_skipped_with_a_warning_and_the_rest_loads(tmp_path, caplo
 def test_bad_files_do_not_stop_the_index_build(tmp_path, embedder, caplog):
     folder = _corpus_with_bad_files(tmp_path / "corpus")
     settings = make_settings(tmp_path, corpus_dir=folder)
-    with caplog.at_level(logging.WARNING, logger="chatbot.corpus"):
+    with caplog.at_level(logging.WARNING, logger="chatbot.knowledge.corpus"):
         report = build_index(settings, embedder, show_progress=False)
     assert report.articles == 2
     assert len(report.skipped) == len(BAD_FILES) + 1

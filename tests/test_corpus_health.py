@@ -1,4 +1,4 @@
-"""Corpus health (chatbot/corpus_health.py): the known problems of the real articles are found,
+"""Corpus health (chatbot/knowledge/health.py): the known problems of the real articles are found,
 at the right lines, and a contradiction added to a copy of the corpus is caught."""
 
 from __future__ import annotations
@@ -9,8 +9,9 @@ import subprocess
 import pytest
 from conftest import BIN, CORPUS, chatbot_env, copy_corpus, make_settings
 
-from chatbot.corpus_health import KINDS, format_health, lint_corpus, negations
 from chatbot.errors import CorpusError
+from chatbot.knowledge.health import KINDS, format_health, lint_corpus
+from chatbot.text.negation import negations
 
 
 @pytest.fixture(scope="module")

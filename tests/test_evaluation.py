@@ -14,7 +14,7 @@ import pytest
 import yaml
 from conftest import BIN, CORPUS, chatbot_env
 
-from chatbot.answer import AnswerSentence
+from chatbot.answering.model import AnswerSentence
 from chatbot.errors import EvaluationError
 from chatbot.evaluation import build_report, evaluate, json_summary, latest_report, load_questions, write_report
 from chatbot.evaluation.metrics import (
@@ -29,7 +29,7 @@ from chatbot.evaluation.metrics import (
 )
 from chatbot.evaluation.report import compare_reports
 from chatbot.evaluation.runner import citation_support, passage_inventory
-from chatbot.guardrails import CATEGORIES
+from chatbot.guardrail.verdict import CATEGORIES
 
 QUESTIONS = CORPUS / "eval" / "questions.yaml"
 

@@ -18,9 +18,9 @@ from pathlib import Path
 import pytest
 from conftest import ChromaProcess, answer_key, chatbot_env, free_port, make_settings
 
-from chatbot.chain import Engine
+from chatbot.engine.engine import Engine
 from chatbot.errors import ChromaUnavailableError, IndexWriteError
-from chatbot.index import build_index
+from chatbot.knowledge.index import build_index
 
 QUESTION = "Does microneedling hurt?"
 RECOVERY_SECONDS = 60
@@ -166,7 +166,7 @@ def _cited(reply) -> bool:
 def test_a_full_feedback_database_keeps_the_chat_answering(chat_env, monkeypatch):
     from conftest import chat, open_chat
 
-    from chatbot.feedback import FeedbackStore
+    from chatbot.store.feedback import FeedbackStore
 
     monkeypatch.setenv("CHATBOT_FEEDBACK_MAX_MB", "0")  # the smallest database the store allows: full after a few answers
     at = open_chat()
@@ -184,7 +184,7 @@ def test_a_full_feedback_database_keeps_the_chat_answering(chat_env, monkeypatch
 def test_a_feedback_database_deleted_mid_session_is_recreated(chat_env):
     from conftest import chat, open_chat
 
-    from chatbot.feedback import FeedbackStore
+    from chatbot.store.feedback import FeedbackStore
 
     at = open_chat()
     assert _cited(chat(at, "Is microneedling painful?"))

@@ -13,7 +13,7 @@ import pytest
 from conftest import ROOT, make_settings
 
 from chatbot.errors import FeedbackStoreError
-from chatbot.feedback import HELPFUL, NOT_HELPFUL, FeedbackStore, group_similar, redact
+from chatbot.store.feedback import HELPFUL, NOT_HELPFUL, FeedbackStore, group_similar, redact
 
 
 @pytest.fixture(scope="module")
@@ -87,8 +87,8 @@ def test_personal_details_never_reach_the_database_file(tmp_path, pores_answer):
 
 
 def _write_many(path: str, worker: int, count: int) -> None:
-    from chatbot.answer import Answer
-    from chatbot.guardrails import GENERAL, GuardrailVerdict
+    from chatbot.answering.model import Answer
+    from chatbot.guardrail.verdict import GENERAL, GuardrailVerdict
 
     store = FeedbackStore(make_settings(Path(path).parent, feedback_db=Path(path)))
     answer = Answer(question="q", sentences=(), citations=(), guardrail=GuardrailVerdict(GENERAL, "", "", ""))
@@ -100,9 +100,9 @@ def _write_many(path: str, worker: int, count: int) -> None:
 WRITER = """
 import sys
 from pathlib import Path
-from chatbot.answer import Answer
-from chatbot.feedback import FeedbackStore
-from chatbot.guardrails import GENERAL, GuardrailVerdict
+from chatbot.answering.model import Answer
+from chatbot.store.feedback import FeedbackStore
+from chatbot.guardrail.verdict import GENERAL, GuardrailVerdict
 from chatbot.settings import load_settings
 
 path, worker, count = Path(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])

@@ -1,10 +1,10 @@
-"""Lay words for skin concerns reach the articles' terms (chatbot.glossary)."""
+"""Lay words for skin concerns reach the articles' terms (chatbot.text.glossary)."""
 
 from __future__ import annotations
 
 import pytest
 
-from chatbot.glossary import article_terms, expand, lay_words
+from chatbot.text.glossary import article_terms, expand, lay_words
 
 
 @pytest.mark.parametrize(

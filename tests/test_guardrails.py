@@ -1,4 +1,4 @@
-"""The dermatologist guardrail (chatbot/guardrails.py), through the whole engine as a user meets it.
+"""The dermatologist guardrail (chatbot/guardrail/classifier.py), through the whole engine as a user meets it.
 
 The phrasings here are deliberately not those of corpus/eval/questions.yaml (the evaluation
 set). A reasonable phrasing the guardrail gets wrong stays here as a strict xfail naming what
@@ -11,8 +11,8 @@ import re
 
 import pytest
 
-from chatbot.answer import PROMOTIONAL
-from chatbot.guardrails import DISCLAIMER, GENERAL, MEDICAL, OUT_OF_SCOPE, URGENT
+from chatbot.answering.extractive import PROMOTIONAL
+from chatbot.guardrail.verdict import DISCLAIMER, GENERAL, MEDICAL, OUT_OF_SCOPE, URGENT
 
 
 def misclassified(question: str, got: str) -> pytest.param:

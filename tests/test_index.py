@@ -1,4 +1,4 @@
-"""Building the Chroma index (chatbot/index.py): incremental re-ingest and failures that must lose nothing."""
+"""Building the Chroma index (chatbot/knowledge/index.py): incremental re-ingest and failures that must lose nothing."""
 
 from __future__ import annotations
 
@@ -8,10 +8,11 @@ from pathlib import Path
 import pytest
 from conftest import copy_corpus, make_settings
 
-from chatbot.chain import Engine
+from chatbot.engine.engine import Engine
 from chatbot.errors import ChatbotError, CorpusError, IndexMissingError
-from chatbot.index import active_version, build_index, connect, open_collection
-from chatbot.retrieval import LiveIndex
+from chatbot.knowledge.chroma import active_version, connect, open_collection
+from chatbot.knowledge.index import build_index
+from chatbot.knowledge.live import LiveIndex
 
 NEW_ARTICLE = """---
 slug: microneedling-neck-chest

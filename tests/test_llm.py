@@ -21,14 +21,22 @@ from pathlib import Path
 import pytest
 from conftest import chatbot_env, free_port, stop_process
 
-from chatbot.chain import Engine, Turn
+from chatbot.answering.verification import support
+from chatbot.engine.engine import Engine
+from chatbot.engine.turn import Turn
 from chatbot.errors import SettingsError
-from chatbot.guardrails import GuardrailVerdict
-from chatbot.verification import support
+from chatbot.guardrail.verdict import GuardrailVerdict
 
 pytest.importorskip("langchain_openai", reason="the LLM extra is not installed: pip install '.[llm]'")
 
-from chatbot.llm import GROUNDED_PROMPT, NOTES, LLMGenerator, chat_model_from_settings, generator_from_settings, prompt_inputs  # noqa: E402
+from chatbot.engine.llm import (  # noqa: E402
+    GROUNDED_PROMPT,
+    NOTES,
+    LLMGenerator,
+    chat_model_from_settings,
+    generator_from_settings,
+    prompt_inputs,
+)
 
 server = [pytest.mark.llm, pytest.mark.slow]
 SERVER_START_SECONDS = 180
@@ -291,7 +299,7 @@ def test_cli_with_an_unknown_llm_prints_one_line(built_settings):
 
 def test_the_default_engine_never_imports_the_llm_extra(built_settings):
     code = (
-        "import sys; from chatbot.chain import Engine; a = Engine().ask('Does microneedling hurt?'); "
+        "import sys; from chatbot.engine.engine import Engine; a = Engine().ask('Does microneedling hurt?'); "
         "print(a.generator, 'langchain_openai' in sys.modules, 'langchain_ollama' in sys.modules)"
     )
     done = subprocess.run([sys.executable, "-c", code], env=chatbot_env(built_settings), capture_output=True, text=True, timeout=300)

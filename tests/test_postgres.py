@@ -1,4 +1,4 @@
-"""The store on a real PostgreSQL server under load and faults (chatbot/throwaway_postgres.py starts it).
+"""The store on a real PostgreSQL server under load and faults (chatbot/store/throwaway_postgres.py starts it).
 
 * 16 sessions x 500 writes (answers logged, ratings, drafts and approvals) lose and duplicate nothing;
 * a server restart in the middle of a run: a staff write that cannot wait says so clearly, the
@@ -19,11 +19,11 @@ import pytest
 from conftest import ROOT, chatbot_env, make_settings
 from streamlit.testing.v1 import AppTest
 
-from chatbot.audit import AuditLog
 from chatbot.errors import ReviewedAnswersError
-from chatbot.feedback import HELPFUL, FeedbackStore
-from chatbot.review_store import ReviewStore
-from chatbot.reviewed import AnswerContent, Source
+from chatbot.reviewed.model import AnswerContent, Source
+from chatbot.reviewed.store import ReviewStore
+from chatbot.store.audit import AuditLog
+from chatbot.store.feedback import HELPFUL, FeedbackStore
 
 pytestmark = pytest.mark.slow
 

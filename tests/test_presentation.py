@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from chatbot.presentation import answer_markdown, csv_safe, escape_markdown, highlighted_passage, source_anchor
+from chatbot.answering.presentation import answer_markdown, csv_safe, escape_markdown, highlighted_passage, source_anchor
 
 # A Markdown link or image that CommonMark would render: "[text](target)" with no backslash before the brackets.
 LIVE_LINK = re.compile(r"(?<!\\)\[[^\]]*(?<!\\)\]\((?!#source-)")

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from conftest import chatbot_env
 
-from chatbot.chain import Engine
+from chatbot.engine.engine import Engine
 from chatbot.errors import InvalidQuestionError
 
 MARKER = "Quokka-5521"
@@ -74,7 +74,7 @@ CONTACTS = {
 def test_contact_details_typed_in_the_chat_never_reach_the_feedback_file(chat_env, caplog):
     from conftest import chat, open_chat
 
-    from chatbot.feedback import FeedbackStore
+    from chatbot.store.feedback import FeedbackStore
 
     contacts = list(CONTACTS)
     with caplog.at_level(logging.INFO):
@@ -101,7 +101,7 @@ def test_contact_details_typed_in_the_chat_never_reach_the_feedback_file(chat_en
 def test_two_concurrent_chat_sessions_never_see_each_others_history(chat_env):
     from conftest import chat, open_chat
 
-    from chatbot.feedback import FeedbackStore
+    from chatbot.store.feedback import FeedbackStore
 
     first = {"pores": "Can microneedling make large pores look smaller?", "scars": "Can microneedling improve acne scars?"}
     follow_up = "how long do the results last?"

@@ -21,8 +21,8 @@ from pathlib import Path
 import pytest
 from conftest import answer_key, chatbot_env, copy_corpus, make_settings
 
-from chatbot.chain import Engine
-from chatbot.index import connect, index_state
+from chatbot.engine.engine import Engine
+from chatbot.knowledge.chroma import connect, index_state
 
 pytestmark = pytest.mark.slow
 
@@ -189,7 +189,7 @@ def _wait_for_answers(loop: AnswerLoop, count: int, timeout: float = 120) -> Non
 
 def _wait_for_half_built_version(settings, old_version: str, ingest: subprocess.Popen, timeout: float = INGEST_TIMEOUT) -> str:
     """Name of the version the ingest is writing, once it holds some but not all of its records."""
-    from chatbot.index import open_collection
+    from chatbot.knowledge.chroma import open_collection
 
     deadline = time.monotonic() + timeout
     client = connect(settings)

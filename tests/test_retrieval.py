@@ -1,4 +1,4 @@
-"""Hybrid retrieval (chatbot/retrieval.py): the right article for paraphrased questions, scores kept."""
+"""Hybrid retrieval (chatbot/knowledge/search.py): the right article for paraphrased questions, scores kept."""
 
 from __future__ import annotations
 
@@ -6,9 +6,10 @@ import pytest
 from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
 
-from chatbot.chain import Engine
-from chatbot.glossary import expand
-from chatbot.retrieval import KeywordIndex, diversify, reciprocal_rank_fusion
+from chatbot.engine.engine import Engine
+from chatbot.knowledge.keywords import KeywordIndex
+from chatbot.knowledge.search import diversify, reciprocal_rank_fusion
+from chatbot.text.glossary import expand
 
 PORES = {"microneedling-pore-size", "treat-large-pores"}
 ACNE = {"microneedling-acne-scars"}

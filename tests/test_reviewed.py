@@ -15,9 +15,9 @@ import yaml
 
 from chatbot.errors import ReviewConflictError, ReviewedAnswersError
 from chatbot.evaluation.matching import evaluate_matcher
-from chatbot.matching import qualifiers
-from chatbot.review_store import ReviewStore, mark_stale_answers
-from chatbot.reviewed import NEEDS_REVIEW, REVIEWED, WITHDRAWN, AnswerContent, Source, article_sentences, read_yaml
+from chatbot.reviewed.matching import qualifiers
+from chatbot.reviewed.model import NEEDS_REVIEW, REVIEWED, WITHDRAWN, AnswerContent, Source, article_sentences, read_yaml
+from chatbot.reviewed.store import ReviewStore, mark_stale_answers
 from tests.conftest import CORPUS, ROOT, chatbot_env, copy_corpus, make_settings
 
 SHIPPED = CORPUS / "reviewed_answers.yaml"
@@ -187,7 +187,7 @@ def test_import_then_ask_serves_the_reviewed_answer_but_not_for_the_neck(setting
 
 @pytest.fixture
 def reviewed_engine(settings, embedder):
-    from chatbot.chain import Engine
+    from chatbot.engine.engine import Engine
 
     ReviewStore(settings).import_entries(read_yaml(SHIPPED, article_sentences(settings)), actor="test")
     return Engine(settings, embedder=embedder)
@@ -213,7 +213,7 @@ def test_the_engine_serves_reviewed_answers_only_to_the_same_question(reviewed_e
 
 
 def test_a_newly_approved_answer_is_served_without_a_restart(settings, embedder):
-    from chatbot.chain import Engine
+    from chatbot.engine.engine import Engine
 
     engine = Engine(settings.replace(reviewed_refresh_seconds=0.0), embedder=embedder)
     assert engine.ask("How many microneedling sessions will I need?").reviewed is None
@@ -245,8 +245,9 @@ def test_matcher_precision_and_recall_on_the_labelled_pairs(engine):
 
 
 def test_changing_a_quoted_sentence_marks_the_answer_and_check_fails(tmp_path, embedder):
-    from chatbot.chain import Engine
-    from chatbot.index import build_index
+    from chatbot.engine.engine import Engine
+    from chatbot.engine.ingest import ingest
+    from chatbot.knowledge.index import build_index
 
     corpus = copy_corpus(tmp_path / "corpus")
     shutil.copy(CORPUS / "common_questions.yaml", corpus / "common_questions.yaml")
@@ -257,7 +258,7 @@ def test_changing_a_quoted_sentence_marks_the_answer_and_check_fails(tmp_path, e
     article = corpus / "microneedling-acne-scars.md"
     old = "While some improvements can be seen after one session, multiple treatments may be necessary for more significant results."
     article.write_text(article.read_text().replace(old, old.replace("multiple treatments", "three to six treatments")))
-    report = build_index(settings, embedder, show_progress=False)
+    report = ingest(settings, embedder, show_progress=False)
     assert SESSIONS in report.needs_review
     stale = ReviewStore(settings).get(SESSIONS)
     assert stale.status == NEEDS_REVIEW and stale.stale[0].old == old and "three to six" in stale.stale[0].new
@@ -271,7 +272,7 @@ def test_changing_a_quoted_sentence_marks_the_answer_and_check_fails(tmp_path, e
 
 
 def test_the_generated_answer_can_be_approved_as_it_stands(engine, articles):
-    from chatbot.review_desk import approval_problems, check_support, draft_from_answer
+    from chatbot.reviewed.desk import approval_problems, check_support, draft_from_answer
 
     answer = engine.ask(SESSIONS, reviewed=False)
     content = draft_from_answer(SESSIONS, answer, articles)
@@ -281,7 +282,7 @@ def test_the_generated_answer_can_be_approved_as_it_stands(engine, articles):
 
 
 def test_an_unsupported_sentence_blocks_approval_unless_it_is_a_clinic_statement(engine, articles):
-    from chatbot.review_desk import approval_problems, check_support
+    from chatbot.reviewed.desk import approval_problems, check_support
 
     quote = "During a microneedling session, a professional will apply a numbing cream to reduce discomfort."
     claim = AnswerContent(SESSIONS, f"{quote} [1] Microneedling is completely painless for everyone. [1]", (Source("microneedling-acne-scars", quote),))

@@ -17,9 +17,9 @@ import pytest
 from conftest import ROOT, ChromaProcess, answer_key, chatbot_env, copy_corpus, make_settings
 from streamlit.testing.v1 import AppTest
 
-from chatbot.chain import Engine
-from chatbot.feedback import FeedbackStore, redact
-from chatbot.index import build_index
+from chatbot.engine.engine import Engine
+from chatbot.knowledge.index import build_index
+from chatbot.store.feedback import FeedbackStore, redact
 
 pytestmark = [pytest.mark.server, pytest.mark.slow]
 

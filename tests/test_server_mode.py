@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from conftest import BIN, CORPUS, chatbot_env
 
-from chatbot.chain import Engine
-from chatbot.index import build_index
+from chatbot.engine.engine import Engine
+from chatbot.knowledge.index import build_index
 from chatbot.settings import load_settings
 
 pytestmark = [pytest.mark.server, pytest.mark.slow]

@@ -1,10 +1,10 @@
-"""Typo correction towards the articles' own words (chatbot.text.correct_spelling), through the engine."""
+"""Typo correction towards the articles' own words (chatbot.text.tokens.correct_spelling), through the engine."""
 
 from __future__ import annotations
 
 import pytest
 
-from chatbot.text import correct_spelling
+from chatbot.text.tokens import correct_spelling
 
 
 @pytest.mark.parametrize(

@@ -11,10 +11,11 @@ import pytest
 from conftest import immutable
 from streamlit.testing.v1 import AppTest
 
-from chatbot import accounts, audit
-from chatbot.accounts import CLINICIAN, EDITOR, AccountStore
-from chatbot.audit import AuditLog
 from chatbot.settings import Settings, load_settings
+from chatbot.store import audit, staff
+from chatbot.store.accounts import AccountStore
+from chatbot.store.audit import AuditLog
+from chatbot.store.staff import CLINICIAN, EDITOR
 
 PAGE = Path(__file__).resolve().parents[1] / "pages" / "quality.py"
 PASSWORD = "tulip meadow river"
@@ -32,7 +33,7 @@ class Clock:
 @pytest.fixture
 def clock(monkeypatch) -> Clock:
     clock = Clock()
-    monkeypatch.setattr(accounts, "utc_now", clock)
+    monkeypatch.setattr(staff, "utc_now", clock)
     return clock
 
 

@@ -1,4 +1,4 @@
-"""The store on both back-ends: the embedded SQLite file and a real PostgreSQL server (chatbot/throwaway_postgres.py).
+"""The store on both back-ends: the embedded SQLite file and a real PostgreSQL server (chatbot/store/throwaway_postgres.py).
 
 Every test here runs twice, once per back-end, through the same code the app uses: feedback,
 staff accounts and their lockout, the audit log, reviewed answers and their approval, the
@@ -18,10 +18,6 @@ from pathlib import Path
 import pytest
 from conftest import ROOT, chatbot_env, make_settings
 
-from chatbot import passwords
-from chatbot.accounts import AccountStore
-from chatbot.audit import AuditLog
-from chatbot.database import Database, head_revision
 from chatbot.errors import (
     AccountLockedError,
     DuplicateAccountError,
@@ -30,9 +26,14 @@ from chatbot.errors import (
     StoreImportError,
     WrongPasswordError,
 )
-from chatbot.feedback import HELPFUL, NOT_HELPFUL, FeedbackStore
-from chatbot.review_store import ReviewStore
-from chatbot.reviewed import AnswerContent, Source
+from chatbot.reviewed.model import AnswerContent, Source
+from chatbot.reviewed.store import ReviewStore
+from chatbot.store import passwords
+from chatbot.store.accounts import AccountStore
+from chatbot.store.audit import AuditLog
+from chatbot.store.database import Database
+from chatbot.store.feedback import HELPFUL, NOT_HELPFUL, FeedbackStore
+from chatbot.store.migrate import head_revision
 
 CHEAP_HASH = {"staff_hash_memory_kib": 1024, "staff_hash_passes": 1}
 PASSWORD = "tulip meadow river"
@@ -238,7 +239,7 @@ def check_legacy_rows_arrived(settings, *, imported: bool = True) -> None:
 
 
 def test_an_old_database_is_imported_with_nothing_lost(settings, tmp_path, monkeypatch, capsys):
-    from chatbot.cli import main
+    from chatbot.cli.main import main
 
     old = tmp_path / "old" / "feedback.sqlite3"
     legacy_database(old)
@@ -258,7 +259,7 @@ def test_an_old_database_is_imported_with_nothing_lost(settings, tmp_path, monke
 def test_importing_a_file_that_is_not_a_database_says_so(settings, tmp_path):
     notes = tmp_path / "notes.sqlite3"
     notes.write_text("my notes\n" * 100)
-    from chatbot.store_import import read_source
+    from chatbot.store.importing import read_source
 
     with pytest.raises(StoreImportError, match="not a database the chatbot wrote"):
         read_source(notes)

@@ -13,7 +13,8 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hyp_settings
 from hypothesis import strategies as st
 
-from chatbot.verification import NO_ANSWER, cite_verified, split_generated, verify
+from chatbot.answering.verification import NO_ANSWER, cite_verified, verify
+from chatbot.text.markers import split_generated
 
 # Claims checked against the passages retrieved for the claim itself: the supporting passage is
 # there when the articles say it, and the closest-sounding passages are there when they don't.

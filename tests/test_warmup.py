@@ -1,5 +1,5 @@
 """The answer engine loads in the background: pages render before it is ready, and a question
-asked meanwhile waits for it and is answered (``chatbot/warmup.py``, ``chatbot/serve.py``)."""
+asked meanwhile waits for it and is answered (``chatbot/engine/warmup.py``, ``chatbot/cli/serve.py``)."""
 
 from __future__ import annotations
 
@@ -15,8 +15,8 @@ from test_app import (
     texts,
 )
 
+from chatbot.engine.warmup import EngineLoader, engine_key
 from chatbot.errors import IndexMissingError
-from chatbot.warmup import EngineLoader, engine_key
 
 
 def test_many_waiters_share_one_load(built_settings):
@@ -76,7 +76,7 @@ def test_chat_renders_before_the_engine_and_a_question_asked_meanwhile_is_answer
     """The real engine, held back until the page has rendered: the chat box and starter
     questions show at once; the question typed then waits for the engine and is answered."""
     import pages.common
-    from chatbot.chain import Engine
+    from chatbot.engine.engine import Engine
 
     gate = threading.Event()
 
@@ -107,17 +107,17 @@ def test_serve_starts_loading_the_engine_before_the_server_runs(built_settings, 
     """``chatbot serve`` hands over to Streamlit only once the engine's load has begun."""
     from streamlit.web import cli as streamlit_cli
 
-    import chatbot.serve
-    import chatbot.warmup
+    import chatbot.cli.serve
+    import chatbot.engine.warmup
 
     seen = {}
     loader = EngineLoader()
-    monkeypatch.setattr(chatbot.warmup, "LOADER", loader)
-    monkeypatch.setattr(streamlit_cli, "main", lambda: seen.update(state=loader.state(built_settings), argv=list(chatbot.serve.sys.argv)))
-    monkeypatch.setattr(chatbot.serve.sys, "argv", ["chatbot"])
-    assert chatbot.serve.serve(built_settings, port=8765) == 0
+    monkeypatch.setattr(chatbot.engine.warmup, "LOADER", loader)
+    monkeypatch.setattr(streamlit_cli, "main", lambda: seen.update(state=loader.state(built_settings), argv=list(chatbot.cli.serve.sys.argv)))
+    monkeypatch.setattr(chatbot.cli.serve.sys, "argv", ["chatbot"])
+    assert chatbot.cli.serve.serve(built_settings, port=8765) == 0
     assert seen["state"] in ("loading", "ready")
-    assert seen["argv"][:3] == ["streamlit", "run", str(chatbot.serve.APP)]
+    assert seen["argv"][:3] == ["streamlit", "run", str(chatbot.cli.serve.APP)]
     assert "--server.address" in seen["argv"] and seen["argv"][seen["argv"].index("--server.address") + 1] == "127.0.0.1"
     assert seen["argv"][seen["argv"].index("--browser.gatherUsageStats") + 1] == "false"
     assert loader.wait(built_settings, timeout=FIRST_RUN_SECONDS).ask("Does microneedling hurt?").citations
@@ -126,7 +126,7 @@ def test_serve_starts_loading_the_engine_before_the_server_runs(built_settings, 
 def test_startup_vectors_are_read_not_recomputed_and_a_broken_file_is_ignored(built_settings, embedder, tmp_path):
     """After an ingest the engine reads the guardrail's and common questions' vectors from beside
     the index; they are the vectors the model gives, and a damaged file only costs time."""
-    from chatbot.chain import precompute_startup_vectors, startup_vectors
+    from chatbot.engine.startup import precompute_startup_vectors, startup_vectors
 
     stored = precompute_startup_vectors(built_settings, embedder)
     questions = ["Is microneedling painful?", "How many microneedling sessions will I need?"]
@@ -136,7 +136,7 @@ def test_startup_vectors_are_read_not_recomputed_and_a_broken_file_is_ignored(bu
         assert abs(float(held[q] @ embedder.embed([q])[0]) - 1.0) < 1e-4
 
     if built_settings.multilingual:  # the multilingual guardrail's e5 vectors are stored the same way, in a file of their own
-        from chatbot.embeddings import multilingual_embedder
+        from chatbot.knowledge.embeddings import multilingual_embedder
 
         e5 = multilingual_embedder()
         held_e5 = startup_vectors(built_settings, e5).get_many(questions)

@@ -21,6 +21,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from chatbot.engine.interface import AnswerEngine
 from chatbot.evaluation.gate import QUALITY_GATE, GateCheck, check_gate
 from chatbot.evaluation.matching import evaluate_matcher
 from chatbot.evaluation.questions import EvalQuestion, load_questions, questions_path
@@ -30,16 +31,16 @@ from chatbot.evaluation.summary import summarize
 from chatbot.settings import Settings
 
 
-def reviewed_effect(engine, questions: Sequence[EvalQuestion]) -> dict[str, Any]:
+def reviewed_effect(engine: AnswerEngine, questions: Sequence[EvalQuestion]) -> dict[str, Any]:
     """Fact recall with the shipped reviewed answers (corpus/reviewed_answers.yaml, imported into a
     temporary database) and without any, and how many labelled questions a reviewed answer serves."""
     import tempfile
 
-    from chatbot.chain import Engine
+    from chatbot.engine.engine import Engine
     from chatbot.evaluation.matching import reviewed_path
     from chatbot.evaluation.summary import answer_summary
-    from chatbot.review_store import ReviewStore
-    from chatbot.reviewed import article_sentences, read_yaml
+    from chatbot.reviewed.model import article_sentences, read_yaml
+    from chatbot.reviewed.store import ReviewStore
 
     with tempfile.TemporaryDirectory() as tmp:
         on_settings = engine.settings.with_sqlite(Path(tmp) / "reviewed.sqlite3").replace(reviewed_answers=True)
@@ -55,19 +56,19 @@ def reviewed_effect(engine, questions: Sequence[EvalQuestion]) -> dict[str, Any]
     }
 
 
-def mode_engines(engine) -> list:
+def mode_engines(engine: AnswerEngine) -> list[AnswerEngine]:
     """The engines to compare: the configured one first and, when it uses a generator
     (an LLM), an extractive twin sharing its embedding model, for a side-by-side report."""
     if engine.generator is None:
         return [engine]
-    from chatbot.chain import Engine
+    from chatbot.engine.engine import Engine
 
     return [engine, Engine(engine.settings.replace(llm=None), embedder=engine.embedder)]
 
 
 def run_evaluation(
     settings: Settings,
-    engines: Sequence,
+    engines: Sequence[AnswerEngine],
     questions: Sequence[EvalQuestion],
     *,
     split: str,
@@ -88,7 +89,7 @@ def run_evaluation(
     evaluations = [evaluate(e, questions, baselines=baselines and i == 0, progress=progress) for i, e in enumerate(engines)]
     findings = None
     if corpus_health:
-        from chatbot.corpus_health import lint_corpus
+        from chatbot.knowledge.health import lint_corpus
 
         findings = [f.to_json() for f in lint_corpus(settings, engines[0].embedder).findings]
     report = build_report(evaluations, split=split, previous=latest_report(reports_dir, split=split), corpus_health=findings)

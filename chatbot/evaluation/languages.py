@@ -1,4 +1,4 @@
-"""Comparing language detectors on short questions (what chose ``chatbot/language.py``'s detector).
+"""Comparing language detectors on short questions (what chose ``chatbot/languages/detection.py``'s detector).
 
 ``python -m chatbot.evaluation.languages`` prints, for ``lingua-language-detector`` and ``py3langid``
 (each restricted to English, the supported languages and a few unsupported Latin-script ones, after
@@ -17,7 +17,15 @@ from pathlib import Path
 
 import yaml
 
-from chatbot.language import _MARKERS, _UNSUPPORTED_LATIN, _WORD, ENGLISH, SUPPORTED_LANGUAGES, content_text, script_language
+from chatbot.languages.detection import (
+    _MARKERS,
+    _UNSUPPORTED_LATIN,
+    _WORD,
+    ENGLISH,
+    SUPPORTED_LANGUAGES,
+    content_text,
+    script_language,
+)
 
 DEV_FILE = Path(__file__).resolve().parents[2] / "tests" / "data" / "language_dev.yaml"
 

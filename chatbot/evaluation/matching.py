@@ -21,9 +21,10 @@ from typing import Any
 
 import yaml
 
+from chatbot.engine.interface import AnswerEngine
 from chatbot.errors import EvaluationError
-from chatbot.matching import QuestionMatcher
-from chatbot.reviewed import question_key
+from chatbot.reviewed.matching import QuestionMatcher
+from chatbot.reviewed.model import question_key
 from chatbot.settings import Settings
 
 
@@ -113,11 +114,11 @@ def pair_scores(results: Sequence[PairResult]) -> dict[str, Any]:
     }
 
 
-def evaluate_matcher(engine) -> dict[str, Any]:
+def evaluate_matcher(engine: AnswerEngine) -> dict[str, Any]:
     """Precision and recall of the matcher on the dev and the test pairs (``matcher`` in the report).
 
     Questions are spelling-corrected as the engine does before matching."""
-    from chatbot.text import correct_spelling
+    from chatbot.text.tokens import correct_spelling
 
     settings = engine.settings
     phrasings = load_phrasings(reviewed_path(settings))

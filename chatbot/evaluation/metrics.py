@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping, Sequence
 
-from chatbot.text import normalize
+from chatbot.text.tokens import normalize
 
 RANK_DEPTH = 10
 """Depth of every ranking the evaluation scores: MRR@10 and nDCG@10 are the issue's metrics."""

@@ -15,11 +15,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from chatbot.engine.interface import AnswerEngine
 from chatbot.errors import ChatbotError
 from chatbot.evaluation.metrics import RANK_DEPTH, fact_found, hit_at_k, reciprocal_rank
 from chatbot.evaluation.questions import EvalQuestion
-from chatbot.guardrails import OUT_OF_SCOPE, URGENT
-from chatbot.language import SUPPORTED_LANGUAGES
+from chatbot.guardrail.verdict import OUT_OF_SCOPE, URGENT
+from chatbot.languages.detection import SUPPORTED_LANGUAGES
 
 
 @dataclass(frozen=True)
@@ -55,7 +56,7 @@ def expected_category(q: EvalQuestion) -> str:
     return URGENT if q.category == URGENT else OUT_OF_SCOPE
 
 
-def evaluate_multilingual(engine, questions: Sequence[EvalQuestion], *, progress: Callable[[int], None] | None = None) -> list[MultilingualResult]:
+def evaluate_multilingual(engine: AnswerEngine, questions: Sequence[EvalQuestion], *, progress: Callable[[int], None] | None = None) -> list[MultilingualResult]:
     results = []
     for q in questions:
         results.append(_one(engine, q))
@@ -64,7 +65,7 @@ def evaluate_multilingual(engine, questions: Sequence[EvalQuestion], *, progress
     return results
 
 
-def _one(engine, q: EvalQuestion) -> MultilingualResult:
+def _one(engine: AnswerEngine, q: EvalQuestion) -> MultilingualResult:
     want = expected_category(q)
     try:
         answer = engine.ask(q.question, list(q.history))

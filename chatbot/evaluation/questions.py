@@ -16,7 +16,7 @@ from typing import Any
 import yaml
 
 from chatbot.errors import EvaluationError
-from chatbot.guardrails import CATEGORIES
+from chatbot.guardrail.verdict import CATEGORIES
 from chatbot.settings import Settings
 
 SPLITS = ("dev", "test")

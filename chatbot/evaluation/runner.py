@@ -17,12 +17,13 @@ from typing import Any
 
 import numpy as np
 
-from chatbot.answer import Answer
+from chatbot.answering.model import Answer
+from chatbot.answering.quoting import dangling_sentences
+from chatbot.engine.interface import AnswerEngine
 from chatbot.errors import ChatbotError, ChromaUnavailableError, IndexCorruptError, IndexMissingError
 from chatbot.evaluation.metrics import RANK_DEPTH, fact_found, ranking_metrics
 from chatbot.evaluation.questions import EvalQuestion
-from chatbot.quoting import dangling_sentences
-from chatbot.text import normalize, split_sentences
+from chatbot.text.tokens import normalize, split_sentences
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +61,7 @@ class QuestionResult:
     """For each answer sentence with a citation: is it supported by the cited passage?"""
     dangling: tuple[str, ...] = ()
     """Answer sentences that open with a reference to something not quoted right before them
-    ("Additionally, they can provide guidance..."; ``chatbot.quoting.dangling_sentences``)."""
+    ("Additionally, they can provide guidance..."; ``chatbot.answering.quoting.dangling_sentences``)."""
     latency_ms: float | None = None
     verification: dict[str, int] = field(default_factory=dict)
     """LLM mode: ``checked``, ``dropped`` and ``corrected`` sentence counts."""
@@ -86,7 +87,7 @@ class Evaluation:
     """Ranking modes scored: ``hybrid`` and, unless skipped, the baselines."""
 
 
-def mode_name(engine) -> str:
+def mode_name(engine: AnswerEngine) -> str:
     """``extractive`` for the quoting answerer, otherwise the generator's name (``llm`` by default)."""
     if engine.generator is None:
         return "extractive"
@@ -94,7 +95,7 @@ def mode_name(engine) -> str:
 
 
 def evaluate(
-    engine,
+    engine: AnswerEngine,
     questions: Sequence[EvalQuestion],
     *,
     baselines: bool = True,
@@ -102,7 +103,7 @@ def evaluate(
 ) -> Evaluation:
     """Ask every question and score the answer and the retrieval.
 
-    ``engine`` is a ``chatbot.chain.Engine``; ``progress`` is called with 1 after each
+    ``engine`` is a ``chatbot.engine.engine.Engine``; ``progress`` is called with 1 after each
     question. A question the engine refuses (``ChatbotError``) is recorded with its
     error and counts as wrong everywhere; index errors are raised, since nothing could
     be measured. ``baselines=False`` skips the BM25-only and dense-only rankings.
@@ -117,7 +118,7 @@ def evaluate(
     return Evaluation(mode_name(engine), tuple(results), rankings)
 
 
-def _evaluate_one(engine, q: EvalQuestion, rankings: Sequence[str], inventory: Counter) -> QuestionResult:
+def _evaluate_one(engine: AnswerEngine, q: EvalQuestion, rankings: Sequence[str], inventory: Counter) -> QuestionResult:
     try:
         answer = engine.ask(q.question, list(q.history))
     except (IndexMissingError, IndexCorruptError, ChromaUnavailableError):
@@ -151,7 +152,7 @@ def _evaluate_one(engine, q: EvalQuestion, rankings: Sequence[str], inventory: C
     )
 
 
-def passage_inventory(engine) -> Counter:
+def passage_inventory(engine: AnswerEngine) -> Counter:
     """How many passages of the live index each (article, section) has: the ideal ranking for nDCG."""
 
     def read(snapshot) -> Counter:
@@ -165,7 +166,7 @@ def passage_inventory(engine) -> Counter:
     return engine.index.run(read)
 
 
-def score_retrieval(engine, q: EvalQuestion, answer: Answer, rankings: Sequence[str], inventory: Counter) -> dict[str, dict[str, Any]]:
+def score_retrieval(engine: AnswerEngine, q: EvalQuestion, answer: Answer, rankings: Sequence[str], inventory: Counter) -> dict[str, dict[str, Any]]:
     """Article- and section-level ranking metrics of each mode's top 10 for ``q``.
 
     A passage is relevant by article when its article is one of ``q.articles``, and by

@@ -7,7 +7,7 @@ from typing import Any
 
 from chatbot.evaluation.metrics import classification_scores, confusion_matrix, mean_metrics, percentile, share
 from chatbot.evaluation.runner import BASELINES, HYBRID, Evaluation, QuestionResult
-from chatbot.guardrails import CATEGORIES
+from chatbot.guardrail.verdict import CATEGORIES
 
 ERROR_LABEL = "error"
 """Confusion-matrix column for questions the engine refused with an error."""

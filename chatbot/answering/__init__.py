@@ -1,0 +1,1 @@
+"""The answer: its data types, the extractive composer, quoting rules, verification, conversation and presentation."""

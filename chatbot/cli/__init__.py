@@ -1,0 +1,1 @@
+"""The `chatbot` command (``python -m chatbot.cli``)."""

@@ -1,0 +1,1 @@
+"""Staff-reviewed answers: the model, the question matcher, the store, the library served to clients and the review desk."""
