@@ -284,11 +284,8 @@ def parse_source(raw: Any, where: str) -> Source:
 
 
 def parse_entry(raw: Any, where: str, *, now: datetime | None = None) -> ImportEntry:
-    """One YAML entry, checked for its schema. Raises ``ReviewedAnswersError`` naming ``where``.
-
-    A ``reviewed_at`` later than ``now`` (default: the current time) plus ``CLOCK_SKEW`` is
-    refused: clients would read "Reviewed by the clinic on" a day that has not come.
-    """
+    """One YAML entry, checked for its schema. Raises ``ReviewedAnswersError`` naming ``where``; a ``reviewed_at``
+    after ``now`` (default: the current time) plus ``CLOCK_SKEW`` is refused (clients would read a day to come)."""
     if not isinstance(raw, Mapping):
         raise ReviewedAnswersError(f"{where}: expected a mapping with question, answer and sources")
     unknown = set(raw) - _ENTRY_KEYS
