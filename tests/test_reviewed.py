@@ -18,7 +18,7 @@ from chatbot.evaluation.matching import evaluate_matcher
 from chatbot.reviewed.matching import qualifiers
 from chatbot.reviewed.model import NEEDS_REVIEW, REVIEWED, WITHDRAWN, AnswerContent, Source, article_sentences, read_yaml
 from chatbot.reviewed.store import ReviewStore, mark_stale_answers
-from tests.conftest import CORPUS, ROOT, chatbot_env, copy_corpus, make_settings
+from tests.conftest import CORPUS, ROOT, add_accounts, chatbot_env, copy_corpus, make_settings
 
 SHIPPED = CORPUS / "reviewed_answers.yaml"
 BIN = Path(sys.executable).parent
@@ -27,7 +27,9 @@ SESSIONS = "How many microneedling sessions will I need?"
 
 @pytest.fixture
 def settings(built_settings, tmp_path):
-    return built_settings.replace(feedback_db=tmp_path / "db" / "feedback.sqlite3")
+    settings = built_settings.replace(feedback_db=tmp_path / "db" / "feedback.sqlite3")
+    add_accounts(settings, "dr.lee", "dr.a", "dr.b")
+    return settings
 
 
 @pytest.fixture(scope="module")
