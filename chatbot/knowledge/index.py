@@ -40,6 +40,7 @@ from chatbot.errors import ChromaUnavailableError, CorpusError, IndexCorruptErro
 from chatbot.knowledge.chunking import INTRO_SECTION, Chunk, chunk_article, collapse_duplicates
 from chatbot.knowledge.corpus import SkippedFile, clean_article, load_corpus
 from chatbot.knowledge.embeddings import Embedder, pack_vectors, unpack_vectors
+from chatbot.knowledge.segments import remove_orphaned_segments
 from chatbot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -413,6 +414,8 @@ def _drop_leftovers(client, settings: Settings, *, keep: str | None) -> None:
             client.delete_collection(name)
         except Exception as exc:  # a concurrent reader or another ingest may have removed it
             log.info("could not remove old index version %s: %s", name, exc)
+    if not settings.chroma_server:
+        remove_orphaned_segments(Path(settings.index_dir))
 
 
 def _multilingual_model_name() -> str:
