@@ -107,7 +107,7 @@ class WrongPasswordError(LoginError):
 
 
 class AccountLockedError(LoginError):
-    """Too many wrong passwords for this name: it is locked until ``until`` (UTC)."""
+    """Too many wrong passwords for this name or from this client: the next try waits until ``until`` (UTC)."""
 
     def __init__(self, message: str, *, until: object) -> None:
         super().__init__(message)
@@ -116,6 +116,14 @@ class AccountLockedError(LoginError):
 
 class AccountDisabledError(LoginError):
     """The account exists but an admin has disabled it."""
+
+
+class LoginBusyError(LoginError):
+    """Too many password checks are running at once; the attempt was not counted. Try again in a moment."""
+
+
+class PermissionDeniedError(ChatbotError):
+    """The acting staff account's role (as stored now) does not allow this write; nothing was changed."""
 
 
 class MessageCatalogueError(ChatbotError):

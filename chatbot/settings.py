@@ -278,11 +278,8 @@ class Settings:
 
     # --- staff accounts and the audit log (chatbot/store/accounts.py, chatbot/store/audit.py) -------------
     staff_lockout_attempts: int = 5
-    """Wrong passwords in a row after which a name is locked. Five lets a person mistype a few
-    times; with the lock below it allows at most 480 guesses a day per name."""
-    staff_lockout_minutes: float = 15.0
-    """How long a name stays locked after too many wrong passwords: long enough to make guessing
-    hopeless, short enough that a staff member who forgot their caps lock can wait it out."""
+    """Wrong passwords in a row after which the tries for a name are slowed down
+    (``login_slowdown_*``). Five lets a person mistype a few times."""
     staff_session_idle_minutes: float = 30.0
     """A logged-in staff session that does nothing for this long must log in again, so a screen
     left open in a treatment room does not stay signed in for the next person."""
@@ -295,6 +292,35 @@ class Settings:
     staff_password_min_chars: int = 10
     """Shortest password an account accepts. NIST SP 800-63B asks for at least 8; with argon2
     hashes and the lockout, 10 characters (a short passphrase) keeps guessing out of reach."""
+    staff_password_min_score: int = 3
+    """zxcvbn score (0-4) a password must reach, the shared ``staff_password`` too. 3 ("safely
+    unguessable", over 10^8 guesses) refuses the review's ``qwerty123456`` and ``letmein12345`` (score 1)."""
+    login_concurrent_checks: int = 2
+    """Password checks (64 MiB of argon2 each) running at once per process; more wait. 2 = the cores
+    here: 20 parallel logins then add about 130 MiB instead of 1.3 GB (tests/test_login_throttle.py)."""
+    login_wait_seconds: float = 10.0
+    """How long a login waits for a free check before it is told to try again (a check takes 0.25-0.9 s)."""
+    login_slowdown_first_seconds: float = 2.0
+    login_slowdown_max_seconds: float = 60.0
+    """After ``staff_lockout_attempts`` wrong passwords in a row for a name (``login_client_attempts``
+    from one client) the next try waits 2 s, then twice as long each time, at most 60 s: at most about
+    70 guesses an hour per name, below OWASP ASVS 2.2.1's 100, and nobody is locked out for long."""
+    login_client_attempts: int = 10
+    """Wrong logins in a row from one client address before its tries are slowed down."""
+    login_forget_minutes: float = 60.0
+    """A name or client without a wrong login for this long starts again from nothing (its row is deleted)."""
+    login_unknown_audit_days: float = 7.0
+    """How long audit entries of logins with names that have no account are kept (they may hold typos
+    of passwords); the daily counts in ``login_counters`` stay."""
+    input_max_bytes: int = 1_000_000
+    """Largest YAML or JSON input read (an import file, a front matter, a ``--jsonl`` line). The largest
+    shipped file, corpus/eval/questions.yaml, is 85 KB."""
+    input_max_depth: int = 20
+    """Deepest nesting of lists and mappings accepted in YAML or JSON input; the shipped files reach 6 (counting the top)."""
+    input_max_aliases: int = 20
+    """YAML aliases (``*name``) per file; the shipped files use none, and a 342-byte alias bomb (9 levels of 9) uses 72."""
+    input_max_nodes: int = 200_000
+    """Values in a YAML file once its aliases are expanded; the largest shipped file, questions.yaml, has 5,720."""
 
     # --- evaluation and corpus health (issue 4; owned by chatbot/evaluation, chatbot/knowledge/health) ---
     eval_questions_file: Path | None = None

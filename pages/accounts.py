@@ -12,7 +12,7 @@ from chatbot.errors import ChatbotError
 from chatbot.store.accounts import AccountStore
 from chatbot.store.audit import AuditLog
 from chatbot.store.staff import ROLE_DUTIES, ROLES, format_time
-from pages.common import current_staff, require_staff
+from pages.common import current_staff, require_staff, staff_table
 
 settings = require_staff()
 user = current_staff()
@@ -47,7 +47,7 @@ def accounts_section() -> None:
     if not accounts:
         st.info("No stored accounts yet: add the first below, or with `chatbot staff add NAME --role admin` on the server.")
     else:
-        st.dataframe(
+        staff_table(
             pd.DataFrame(
                 [{"name": a.name, "role": a.role, "status": a.status, "last login": format_time(a.last_login_at) if a.last_login_at else "never",
                   "created": format_time(a.created_at)} for a in accounts]
@@ -110,7 +110,7 @@ def audit_section(*, everyone: bool) -> None:
     if not entries:
         st.info("No audit log entries match.")
         return
-    st.dataframe(
+    staff_table(
         pd.DataFrame([{"time (UTC)": e.at.strftime("%Y-%m-%d %H:%M:%S"), "who": e.actor, "action": e.action, "subject": e.subject,
                        "detail": ", ".join(f"{k}: {v}" for k, v in sorted(e.detail.items()))} for e in entries]),
         hide_index=True, width="stretch",

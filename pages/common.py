@@ -12,10 +12,18 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import pandas as pd
 import streamlit as st
 
 from chatbot.answering.model import Answer
-from chatbot.answering.presentation import answer_markdown, citation_label, escape_markdown, highlighted_passage, source_anchor
+from chatbot.answering.presentation import (
+    answer_markdown,
+    citation_label,
+    csv_safe,
+    escape_markdown,
+    highlighted_passage,
+    source_anchor,
+)
 from chatbot.engine.engine import Engine
 from chatbot.engine.warmup import LOADER, engine_key
 from chatbot.errors import ChatbotError
@@ -25,7 +33,8 @@ from chatbot.store.feedback import FeedbackStore
 from pages.session import current_settings
 from pages.staff_login import current_staff, require_staff
 
-__all__ = ["current_settings", "engine_key", "get_engine", "start_engine", "engine_ready", "require_staff", "current_staff", "render_answer", "Exchange"]
+__all__ = ["current_settings", "engine_key", "get_engine", "start_engine", "engine_ready", "require_staff", "current_staff", "render_answer",
+           "Exchange", "safe_frame", "staff_table"]
 
 log = logging.getLogger(__name__)
 
@@ -145,3 +154,21 @@ def render_answer(answer: Answer, *, message: int, ask: Callable[[str], None] | 
         st.caption(escape_markdown(note))
     render_sources(answer, message=message)
     st.caption(escape_markdown(answer.disclaimer))
+
+
+# --- tables --------------------------------------------------------------------------------
+
+
+def safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with every text cell, column name and index label made spreadsheet-safe (``csv_safe``):
+    no leading ``=``, ``+``, ``-`` or ``@`` that a spreadsheet would run, bidirectional controls shown."""
+    safe = frame.map(csv_safe)
+    safe.columns = [csv_safe(c) for c in frame.columns]
+    if frame.index.dtype == object:
+        safe.index = frame.index.map(csv_safe)
+    return safe
+
+
+def staff_table(frame: pd.DataFrame, **kwargs) -> None:
+    """``st.dataframe`` of ``safe_frame(frame)``: what the grid shows is what its CSV download holds."""
+    st.dataframe(safe_frame(frame), **kwargs)

@@ -9,12 +9,12 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from chatbot.answering.presentation import RATING_LABELS, csv_safe, escape_markdown
+from chatbot.answering.presentation import RATING_LABELS, escape_markdown
 from chatbot.errors import ChatbotError
 from chatbot.guardrail.verdict import CATEGORIES, OUT_OF_SCOPE
 from chatbot.languages.detection import LANGUAGE_NAMES
 from chatbot.store.feedback import FeedbackRecord, group_similar
-from pages.common import feedback_store, get_engine, require_staff
+from pages.common import feedback_store, get_engine, require_staff, safe_frame, staff_table
 
 settings = require_staff()
 store = feedback_store(settings)
@@ -46,8 +46,13 @@ def to_frame(items: list[FeedbackRecord]) -> pd.DataFrame:
 
 
 def csv_bytes(frame: pd.DataFrame) -> bytes:
-    safe = frame.map(csv_safe)
-    return ("\ufeff" + safe.to_csv(index=False)).encode("utf-8")
+    return ("\ufeff" + safe_frame(frame).to_csv(index=False)).encode("utf-8")
+
+
+def csv_later(frame: pd.DataFrame):
+    """The CSV of ``frame``, built only when the download button is pressed: until then no file exists
+    that ``/media/...`` could serve (a built file stays fetchable, without a session, while the page is open)."""
+    return lambda: csv_bytes(frame)
 
 
 def date_range(frame: pd.DataFrame) -> tuple[dt.date, dt.date]:
@@ -70,8 +75,8 @@ def feedback_tab(frame: pd.DataFrame) -> None:
     if categories:
         shown = shown[shown["category"].isin(categories)]
     st.caption(f"{len(shown):,} of {len(frame):,} questions")
-    st.dataframe(shown, hide_index=True, width="stretch", column_config={"time": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm")})
-    st.download_button("Export these rows (CSV)", csv_bytes(shown), file_name="feedback.csv", mime="text/csv", key="fb_export",
+    staff_table(shown, hide_index=True, width="stretch", column_config={"time": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm")})
+    st.download_button("Export these rows (CSV)", csv_later(shown), file_name="feedback.csv", mime="text/csv", key="fb_export",
                        icon=":material/download:")
     commented = [r for r in records if r.comment][:10]
     if commented:
@@ -105,7 +110,7 @@ def unanswered_tab() -> None:
             "all wordings": " | ".join(dict.fromkeys(r.question for r in group.questions)),
             "comments": " | ".join(r.comment for r in group.questions if r.comment),
         })
-    st.download_button("Download the to-write list (CSV)", csv_bytes(pd.DataFrame(todo)), file_name="to-write.csv", mime="text/csv",
+    st.download_button("Download the to-write list (CSV)", csv_later(pd.DataFrame(todo)), file_name="to-write.csv", mime="text/csv",
                        key="todo_export", icon=":material/download:")
 
 

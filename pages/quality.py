@@ -19,7 +19,7 @@ from chatbot.evaluation.markdown import CHART_TITLES, RETRIEVAL_COLUMNS
 from chatbot.evaluation.runner import BASELINES, HYBRID
 from chatbot.evaluation.summary import failures
 from chatbot.knowledge.health import KINDS, lint_corpus
-from pages.common import get_engine, require_staff
+from pages.common import get_engine, require_staff, staff_table
 
 settings = require_staff()
 reports_dir = Path(settings.reports_dir)
@@ -65,24 +65,24 @@ def metrics_section(report: dict) -> None:
     d.metric("Answer time p50 / p95", f"{latency['p50'] or 0:.0f} / {latency['p95'] or 0:.0f} ms")
     st.subheader("Quality gate")
     gate = pd.DataFrame(report["gate"]).assign(result=lambda f: f["passed"].map({True: "pass", False: "FAIL"})).drop(columns="passed")
-    st.dataframe(gate, hide_index=True, width="stretch")
+    staff_table(gate, hide_index=True, width="stretch")
     st.caption("Enforced on the test split by `tests/test_quality_gate.py`; on other splits shown for information.")
     st.subheader("Retrieval: hybrid against the BM25-only and dense-only baselines")
     st.markdown("Relevant = a passage from an expected article")
-    st.dataframe(retrieval_frame(report["retrieval"]), hide_index=True, width="stretch")
+    staff_table(retrieval_frame(report["retrieval"]), hide_index=True, width="stretch")
     st.markdown("Relevant = a passage from an expected section")
-    st.dataframe(retrieval_frame(report["retrieval_by_section"]), hide_index=True, width="stretch")
+    staff_table(retrieval_frame(report["retrieval_by_section"]), hide_index=True, width="stretch")
     st.subheader("Answers per mode")
     modes = [{"mode": name, "fact recall": m["answers"]["fact_recall"], "citation support": m["answers"]["citation_support"],
               "dropped or corrected": m["answers"].get("dropped_or_corrected"), "guardrail accuracy": m["guardrail"]["accuracy"],
               "p50 ms": m["latency_ms"]["p50"], "p95 ms": m["latency_ms"]["p95"]} for name, m in report["modes"].items()]
-    st.dataframe(pd.DataFrame(modes), hide_index=True, width="stretch")
+    staff_table(pd.DataFrame(modes), hide_index=True, width="stretch")
     st.subheader("Guardrail per category")
     per_category = pd.DataFrame([{"category": c, **s} for c, s in guardrail["per_category"].items()])
-    st.dataframe(per_category, hide_index=True, width="stretch")
+    staff_table(per_category, hide_index=True, width="stretch")
     confusion = pd.DataFrame(guardrail["confusion"], index=guardrail["labels"], columns=guardrail["labels"])
     st.caption("Confusion matrix (rows: expected, columns: given by the guardrail)")
-    st.dataframe(confusion, width="stretch")
+    staff_table(confusion, width="stretch")
 
 
 def questions_section(report: dict) -> None:
@@ -90,7 +90,7 @@ def questions_section(report: dict) -> None:
                for r in report["per_question"] if failures(r)]
     st.subheader(f"Failing questions ({len(failing)} of {report['questions']})")
     if failing:
-        st.dataframe(pd.DataFrame(failing), hide_index=True, width="stretch")
+        staff_table(pd.DataFrame(failing), hide_index=True, width="stretch")
     else:
         st.success("Every question passed.")
     if report.get("compared_with"):
@@ -124,11 +124,11 @@ def health_section(findings: list[dict], source: str) -> None:
         return
     kinds = st.multiselect("Kind", KINDS, key="health_kinds", placeholder="All kinds")
     shown = [f for f in findings if not kinds or f["kind"] in kinds]
-    st.dataframe(pd.DataFrame(shown), hide_index=True, width="stretch",
+    staff_table(pd.DataFrame(shown), hide_index=True, width="stretch",
                  column_order=["kind", "article", "line", "text", "detail", "other_article", "other_line"])
     st.markdown("**Summary per article**")
     frame = pd.DataFrame(findings)
-    st.dataframe(pd.crosstab(frame["article"], frame["kind"]).reindex(columns=list(KINDS), fill_value=0), width="stretch")
+    staff_table(pd.crosstab(frame["article"], frame["kind"]).reindex(columns=list(KINDS), fill_value=0), width="stretch")
 
 
 quality, charts, health = st.tabs(["Metrics", "Charts", "Article health"])

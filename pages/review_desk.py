@@ -4,7 +4,11 @@ For each common question staff see the answer the bot generates today and its re
 if any. Editors draft (write the answer with [n] markers citing article sentences, picked from the
 retrieved passages or found by search, or clinic statements) and add other ways clients ask;
 clinicians and admins also approve and withdraw. Needs-review answers come first, with the
-old and the new article text side by side. Everything is stored by ``chatbot.reviewed.store``.
+old and the new article text side by side. Every other stored answer (imported for a question
+that is not a common one, say) follows in a card of its own, where it can be withdrawn: nothing
+is served that staff cannot see. An answer whose approver is not a clinician or admin account is
+labelled "approved outside the desk", with a button to approve it again as it stands.
+Everything is stored by ``chatbot.reviewed.store``, which checks the roles again.
 """
 
 from __future__ import annotations
@@ -18,15 +22,19 @@ from chatbot.errors import ChatbotError
 from chatbot.reviewed.desk import approval_problems, check_support, draft_from_answer
 from chatbot.reviewed.model import (
     NEEDS_REVIEW,
+    REVIEWED,
     STATUS_LABELS,
     AnswerContent,
     ArticleSentences,
     ReviewedAnswer,
     Source,
     article_sentences,
+    question_key,
 )
+from chatbot.reviewed.provenance import approved_outside_desk, reapprove
 from chatbot.reviewed.store import ReviewStore
 from chatbot.settings import Settings
+from chatbot.store.accounts import AccountStore
 from chatbot.store.staff import StaffUser
 from pages.common import render_answer
 
@@ -59,11 +67,14 @@ def parse_sources(text: str) -> tuple[Source, ...]:
     return tuple(out)
 
 
-def render_desk(settings: Settings, engine: Engine, user: StaffUser, answered: list[tuple[str, Answer]]) -> None:
-    """The whole desk: needs-review answers first, then one card per common question."""
+def render_desk(settings: Settings, engine: Engine, user: StaffUser, answered: list[tuple[str, Answer]],
+                common: list[str] | None = None) -> None:
+    """The whole desk: needs-review answers first, then one card per common question in ``answered``, then
+    every other stored answer (those whose question is not in ``common``, all common questions by default)."""
     store = ReviewStore(settings)
     try:
-        stored = {a.question.lower(): a for a in store.answers()}
+        stored = {question_key(a.question): a for a in store.answers()}
+        outside = approved_outside_desk(stored.values(), AccountStore(settings).list())
     except ChatbotError as exc:
         st.error(escape_markdown(str(exc)))
         return
@@ -82,7 +93,56 @@ def render_desk(settings: Settings, engine: Engine, user: StaffUser, answered: l
                     left.markdown(f"*Quoted [{q.n}] ({escape_markdown(q.article)}), no longer in the article:*\n\n{escape_markdown(q.old)}")
                     right.markdown(f"*Closest sentence there now:*\n\n{escape_markdown(q.new or 'the article is gone')}")
     for i, (question, generated) in enumerate(answered):
-        card(store, engine, settings, user, articles, i, question, generated, stored.get(question.lower()))
+        reviewed = stored.get(question_key(question))
+        if reviewed is not None and question_key(question) in outside:
+            outside_notice(store, user, reviewed)
+        card(store, engine, settings, user, articles, i, question, generated, reviewed)
+    common_keys = {question_key(q) for q in (common if common is not None else [q for q, _ in answered])}
+    others = [a for key, a in stored.items() if key not in common_keys and a.status != NEEDS_REVIEW]
+    if others:
+        st.subheader(f"Other reviewed answers ({len(others)})")
+        st.caption("Stored for questions that are not common questions (imported, or the common question was removed). "
+                   "Clients asking them get these answers while they are reviewed.")
+        for a in others:
+            other_card(store, user, a, outside=question_key(a.question) in outside)
+
+
+def outside_notice(store: ReviewStore, user: StaffUser, reviewed: ReviewedAnswer) -> None:
+    """The "approved outside the desk" label, and the one-click approval as it stands for clinicians and admins."""
+    st.warning(f"Approved outside the desk: {escape_markdown(reviewed.reviewed_by or 'nobody')} is not a clinician account of "
+               "this clinic. A clinician should read it and approve it again.", icon=":material/gpp_maybe:")
+    if st.button("Approve again as it stands", key=f"reapprove-{reviewed.id}", icon=":material/verified:", disabled=not user.can_approve,
+                 help=None if user.can_approve else "Only a clinician or an admin can approve answers."):
+        try:
+            number = reapprove(store, reviewed.question, approver=user.name)
+        except ChatbotError as exc:
+            st.error(escape_markdown(str(exc)))
+            return
+        st.success(f"Approved again as revision {number}, signed by you.")
+        st.rerun()
+
+
+def other_card(store: ReviewStore, user: StaffUser, reviewed: ReviewedAnswer, *, outside: bool) -> None:
+    """A stored answer to a question that is not a common question: its text, sources, history and Withdraw."""
+    with st.container(border=True, key=f"other-{reviewed.id}"):
+        st.markdown(f"**{escape_markdown(reviewed.question)}**")
+        st.caption(escape_markdown(status_line(reviewed)))
+        if outside:
+            outside_notice(store, user, reviewed)
+        content = reviewed.content or reviewed.latest
+        st.markdown(escape_markdown(content.answer))
+        st.code(sources_text(content.sources), language=None)
+        if reviewed.status == REVIEWED and st.button("Withdraw", key=f"withdraw-other-{reviewed.id}", icon=":material/block:",
+                                                     disabled=not user.can_approve):
+            try:
+                store.withdraw(reviewed.question, actor=user.name)
+            except ChatbotError as exc:
+                st.error(escape_markdown(str(exc)))
+                return
+            st.success("Withdrawn: clients get the generated answer again.")
+            st.rerun()
+        with st.expander("History"):
+            history(store, reviewed)
 
 
 def status_line(reviewed: ReviewedAnswer | None) -> str:

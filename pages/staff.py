@@ -14,7 +14,7 @@ from chatbot.answering.presentation import escape_markdown
 from chatbot.engine.engine import Engine
 from chatbot.errors import ChatbotError
 from chatbot.knowledge.corpus import CommonQuestion
-from pages.common import current_staff, engine_key, get_engine, render_answer, require_staff
+from pages.common import current_staff, engine_key, get_engine, render_answer, require_staff, staff_table
 from pages.review_desk import render_desk
 
 settings = require_staff()
@@ -51,14 +51,14 @@ def common_questions_tab() -> None:
         if (not chosen or q.topic in chosen) and (not needle or needle in q.question.lower() or needle in a.text.lower())
     ]
     st.caption(f"{len(shown)} of {len(answered)} common questions")
-    st.dataframe(
+    staff_table(
         pd.DataFrame(
             [{"topic": q.topic, "question": q.question, "category": a.guardrail.category, "sources": len(a.citations)} for q, a in shown],
             columns=["topic", "question", "category", "sources"],
         ),
         hide_index=True, width="stretch",
     )
-    render_desk(settings, engine, current_staff(), [(q.question, a) for q, a in shown])
+    render_desk(settings, engine, current_staff(), [(q.question, a) for q, a in shown], common=[q.question for q, _ in answered])
 
 
 def scores_table(answer: Answer) -> pd.DataFrame:
@@ -97,7 +97,7 @@ def try_tab() -> None:
     if answer.standalone_question and answer.standalone_question != answer.question:
         st.markdown(f"**Read as a follow-up; searched for:** {escape_markdown(answer.standalone_question)}")
     st.markdown("**Retrieved passages** (fused reciprocal-rank score, dense cosine, BM25 score and each list's rank)")
-    st.dataframe(scores_table(answer), hide_index=True, width="stretch")
+    staff_table(scores_table(answer), hide_index=True, width="stretch")
     st.markdown("**The answer as clients see it**")
     with st.container(border=True):
         render_answer(answer, message=2000)
@@ -138,9 +138,9 @@ def batch_tab() -> None:
     frame = pd.DataFrame([r.__dict__ for r in rows])
     counts = frame["category"].value_counts().to_dict()
     st.success(f"Answered {len(rows):,} questions: " + ", ".join(f"{n} {c}" for c, n in counts.items()))
-    st.dataframe(frame, hide_index=True, width="stretch")
+    staff_table(frame, hide_index=True, width="stretch")
     st.download_button(
-        "Download the answers (CSV)", rows_to_csv(rows), file_name=f"answers-{upload.name}", mime="text/csv",
+        "Download the answers (CSV)", lambda: rows_to_csv(rows), file_name=f"answers-{upload.name}", mime="text/csv",
         key="batch_download", icon=":material/download:",
     )
 

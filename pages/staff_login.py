@@ -6,9 +6,12 @@ shared ``CHATBOT_STAFF_PASSWORD`` (as ``admin``). Otherwise it shows the login f
 create the first account) and ends the run, so nothing below the call is ever shown.
 
 The session keeps who logged in, when it was last used and a fingerprint of the credential,
-never the password. On every page run the account is checked again: a session idle for longer
-than ``staff_session_idle_minutes``, a disabled account or a changed password ends it, with a
-message saying why. Logins, log-outs and expiries go to the audit log.
+never the password. On every page run the account is read again: its role as stored now is the
+session's role (the stores check it again on every write), and a session idle for longer than
+``staff_session_idle_minutes``, a disabled account, a changed password, or (for the shared
+password) a stored ``admin`` account or a shared password that fails the policy ends it, with a
+message saying why. Logins, log-outs and expiries go to the audit log. Nothing a person typed or
+an account's name is ever rendered as Markdown: messages go through ``escape_markdown``.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from datetime import datetime, timedelta
 import streamlit as st
 
 from chatbot.answering.presentation import escape_markdown
-from chatbot.errors import AccountStoreError, LoginError, WrongPasswordError
+from chatbot.errors import AccountStoreError, LoginError, WeakPasswordError, WrongPasswordError
 from chatbot.settings import Settings
 from chatbot.store import audit, passwords, staff
 from chatbot.store.accounts import AccountStore
@@ -59,11 +62,12 @@ def require_staff(settings: Settings | None = None) -> Settings:
     session = st.session_state.get(SESSION_KEY)
     if isinstance(session, StaffSession):
         try:
-            ended = _session_problem(session, store, settings)
+            user, ended = _session_check(session, store, settings)
         except AccountStoreError as exc:
             _stop_with_error(f"Your staff session cannot be checked right now: {exc}")
         if ended is None:
-            st.session_state[SESSION_KEY] = replace(session, last_seen=staff.utc_now())
+            session = replace(session, user=user, last_seen=staff.utc_now())
+            st.session_state[SESSION_KEY] = session
             _sidebar(session.user, settings)
             return settings
         st.session_state.pop(SESSION_KEY, None)
@@ -83,26 +87,33 @@ def current_staff() -> StaffUser:
 # --- checking a session ------------------------------------------------------------------
 
 
-def _session_problem(session: StaffSession, store: AccountStore, settings: Settings) -> str | None:
-    """Why this session must log in again, or None while it is still good."""
+def _session_check(session: StaffSession, store: AccountStore, settings: Settings) -> tuple[StaffUser, str | None]:
+    """The session's user as the account is stored now, and why it must log in again (None while it is still good)."""
     idle = timedelta(minutes=settings.staff_session_idle_minutes)
     now = staff.utc_now()
     user = session.user
     if now - session.last_seen > idle:
         _audit(settings, user.name, audit.SESSION_EXPIRED, {"idle_minutes": round((now - session.last_seen).total_seconds() / 60, 1)})
-        return f"Your session expired after {_minutes(idle)} without activity. Log in again to continue."
+        return user, f"Your session expired after {_minutes(idle)} without activity. Log in again to continue."
     if user.legacy:
         if not settings.staff_password or session.credential != _legacy_fingerprint(settings.staff_password):
-            return "The shared staff password was changed or removed. Log in again."
-        return None
+            return user, "The shared staff password was changed or removed. Log in again."
+        if store.get(staff.LEGACY_ADMIN) is not None:
+            return user, "A stored account named admin now replaces the shared staff password. Log in with your own account."
+        try:
+            passwords.check_shared_password(settings.staff_password, min_chars=settings.staff_password_min_chars,
+                                            min_score=settings.staff_password_min_score)
+        except WeakPasswordError:
+            return user, "The shared staff password is too weak and is switched off. Log in with your own account."
+        return user, None
     info = store.get(user.name)
     if info is None:
-        return f"The account {user.name!r} no longer exists. Ask a clinic admin for an account."
+        return user, f"The account {user.name!r} no longer exists. Ask a clinic admin for an account."
     if info.disabled:
-        return f"The account {user.name!r} has been disabled. Ask a clinic admin if this is a mistake."
+        return user, f"The account {user.name!r} has been disabled. Ask a clinic admin if this is a mistake."
     if session.credential != info.password_version:
-        return "Your password was changed. Log in with the new password."
-    return None
+        return user, "Your password was changed. Log in with the new password."
+    return StaffUser(info.name, info.role), None
 
 
 def _legacy_fingerprint(password: str) -> str:
@@ -143,12 +154,12 @@ def _login_page(store: AccountStore, settings: Settings) -> None:
 
 def _log_in(store: AccountStore, settings: Settings, name: str, password: str) -> None:
     try:
-        user = store.authenticate(name, password)
+        user = store.authenticate(name, password, client=_client_address())
     except WrongPasswordError as exc:
-        st.error(_sentence(str(exc)) + ". Passwords are case-sensitive.", icon=":material/key_off:")
+        st.error(escape_markdown(_sentence(str(exc)) + ". Passwords are case-sensitive."), icon=":material/key_off:")
         return
     except LoginError as exc:
-        st.error(_sentence(str(exc)) + ".", icon=":material/lock_person:")
+        st.error(escape_markdown(_sentence(str(exc)) + "."), icon=":material/lock_person:")
         return
     except AccountStoreError as exc:
         st.error(f"The staff login is not available right now: {escape_markdown(str(exc))}.", icon=":material/error:")
@@ -200,8 +211,14 @@ def _stop_with_error(message: str) -> None:
     raise AssertionError("unreachable")
 
 
+def _client_address() -> str | None:
+    """The browser's address as the server sees it (None where Streamlit does not know it, as in AppTest)."""
+    address = st.context.ip_address
+    return address if isinstance(address, str) and address else None
+
+
 def _sentence(text: str) -> str:
-    # Login messages are the app's own words (names are letters, digits and ._-@), with `commands` meant as code.
+    # Shown escaped: a name such as www.example.com must not become a link, nor `commands` code.
     text = text.rstrip(".")
     return text[:1].upper() + text[1:]
 

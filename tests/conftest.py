@@ -45,6 +45,15 @@ def make_settings(tmp: Path, **overrides) -> Settings:
     return load_settings(env, **values)
 
 
+def add_accounts(settings: Settings, *names: str, role: str = "clinician") -> None:
+    """Create staff accounts (cheap hashes) for tests that approve or withdraw: the stores check the role."""
+    from chatbot.store.accounts import AccountStore
+
+    store = AccountStore(settings.replace(staff_hash_memory_kib=1024, staff_hash_passes=1))
+    for name in names:
+        store.add(name, "tulip meadow river", role=role)
+
+
 def copy_corpus(dest: Path) -> Path:
     """A writable copy of the real articles (and nothing else) for tests that change the corpus."""
     dest.mkdir(parents=True, exist_ok=True)

@@ -325,9 +325,9 @@ def test_quality_page_shows_the_latest_report(small_run, monkeypatch, tmp_path):
     findings = [{"kind": "conflict", "article": "treat-large-pores", "line": 15, "text": "pores cannot shrink",
                  "other_article": "microneedling-signs-of-aging", "other_line": 14, "detail": "negates what ... asserts"}]
     folder = write_report(build_report([evaluation], split="test", corpus_health=findings), tmp_path / "reports")
-    _page_env(monkeypatch, tmp_path, CHATBOT_REPORTS_DIR=str(tmp_path / "reports"), CHATBOT_STAFF_PASSWORD="s3cret")
+    _page_env(monkeypatch, tmp_path, CHATBOT_REPORTS_DIR=str(tmp_path / "reports"), CHATBOT_STAFF_PASSWORD="quiet amber harbour")
     page = AppTest.from_file(str(Path(__file__).parents[1] / "pages" / "quality.py"), default_timeout=60).run()
-    page.text_input(key="staff_password_input").input("s3cret")
+    page.text_input(key="staff_password_input").input("quiet amber harbour")
     page.button[0].click().run()
     assert not page.exception
     assert page.selectbox[0].value == folder.name

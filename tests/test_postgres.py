@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, chatbot_env, make_settings
+from conftest import ROOT, add_accounts, chatbot_env, make_settings
 from streamlit.testing.v1 import AppTest
 
 from chatbot.errors import ReviewedAnswersError
@@ -75,6 +75,7 @@ def check_nothing_lost(settings, sessions: int, writes: int) -> None:
 
 def run_sessions(settings, answer, sessions: int, writes: int, *, background: bool, progress: list | None = None) -> list[str]:
     errors: list[str] = []
+    add_accounts(settings, *(f"dr{n}" for n in range(sessions)))
     threads = [threading.Thread(target=session_writes, args=(settings, answer, n, writes, errors),
                                 kwargs={"background": background, "progress": progress}) for n in range(sessions)]
     for t in threads:

@@ -13,12 +13,13 @@ from pathlib import Path
 import pytest
 import yaml
 
-from chatbot.errors import ReviewConflictError, ReviewedAnswersError
+from chatbot.errors import PermissionDeniedError, ReviewConflictError, ReviewedAnswersError
 from chatbot.evaluation.matching import evaluate_matcher
 from chatbot.reviewed.matching import qualifiers
 from chatbot.reviewed.model import NEEDS_REVIEW, REVIEWED, WITHDRAWN, AnswerContent, Source, article_sentences, read_yaml
 from chatbot.reviewed.store import ReviewStore, mark_stale_answers
-from tests.conftest import CORPUS, ROOT, chatbot_env, copy_corpus, make_settings
+from chatbot.store.accounts import AccountStore
+from tests.conftest import CORPUS, ROOT, add_accounts, chatbot_env, copy_corpus, make_settings
 
 SHIPPED = CORPUS / "reviewed_answers.yaml"
 BIN = Path(sys.executable).parent
@@ -27,7 +28,9 @@ SESSIONS = "How many microneedling sessions will I need?"
 
 @pytest.fixture
 def settings(built_settings, tmp_path):
-    return built_settings.replace(feedback_db=tmp_path / "db" / "feedback.sqlite3")
+    settings = built_settings.replace(feedback_db=tmp_path / "db" / "feedback.sqlite3")
+    add_accounts(settings, "dr.lee", "dr.a", "dr.b")
+    return settings
 
 
 @pytest.fixture(scope="module")
@@ -292,3 +295,79 @@ def test_an_unsupported_sentence_blocks_approval_unless_it_is_a_clinic_statement
     clinic = AnswerContent(SESSIONS, f"{quote} [1] A session costs 150 euros. [2]", (Source("microneedling-acne-scars", quote), Source(clinic=True)))
     checks = check_support(clinic, engine.embedder, engine.settings, engine.scoring().idf)
     assert checks[1].clinic and approval_problems(clinic, articles, checks) == []
+
+
+# --- review that cannot be bypassed ----------------------------------------------------------------
+
+
+def test_a_future_dated_import_is_refused_in_one_line_and_stores_nothing(settings, tmp_path):
+    data = yaml.safe_load(SHIPPED.read_text())
+    data["answers"][1]["reviewed_at"] = "2099-01-01T00:00:00+00:00"
+    future = tmp_path / "future.yaml"
+    future.write_text(yaml.safe_dump(data))
+    result = run_cli(settings, "answers", "import", str(future))
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "entry 2" in result.stderr and "is in the future" in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    assert ReviewStore(settings).answers() == []
+
+
+def test_an_import_records_the_os_user_the_staff_account_the_time_and_the_files_sha256(settings):
+    import getpass
+    import hashlib
+
+    from chatbot.store.audit import AuditLog
+
+    result = run_cli(settings, "answers", "import", str(SHIPPED), "--by", "DR.LEE")
+    assert result.returncode == 0, result.stderr
+    [entry] = AuditLog(settings).recent(action="answers.import_file")
+    assert entry.detail["sha256"] == hashlib.sha256(SHIPPED.read_bytes()).hexdigest()
+    assert entry.detail["by"] == "dr.lee" and entry.detail["os_user"] == getpass.getuser() and entry.actor == f"cli:{getpass.getuser()}"
+    assert entry.detail["imported"] == 15 and entry.at.year >= 2026
+    unknown = run_cli(settings, "answers", "import", str(SHIPPED), "--by", "nobody")
+    assert unknown.returncode != 0 and "no staff account named 'nobody'" in unknown.stderr
+
+
+@pytest.mark.parametrize(
+    ("body", "says"),
+    [
+        ('a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n'
+         + "".join(f"{chr(98 + i)}: &{chr(98 + i)} [" + ",".join([f"*{chr(97 + i)}"] * 9) + "]\n" for i in range(8)), "YAML aliases"),
+        ("answers:\n" + "".join("  " * i + "- \n" for i in range(1, 400)), "nests lists or mappings"),
+        ("answers: [" + "[" * 5000 + "]" * 5000 + "]", "nests lists or mappings"),
+        ("answers:\n  - question: " + "x" * 2_000_000 + "\n", "more than the 1,000,000 allowed"),
+    ],
+    ids=["alias-bomb", "nested-block", "nested-flow", "20-mb"],
+)
+def test_a_hostile_import_file_gets_one_clear_line(settings, tmp_path, body, says):
+    hostile = tmp_path / "hostile.yaml"
+    hostile.write_text(body)
+    result = run_cli(settings, "answers", "import", str(hostile), timeout=120)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and says in lines[0] and len(lines[0]) < 400, lines[:3]
+    assert ReviewStore(settings).answers() == []
+
+
+def test_a_bad_value_is_quoted_by_a_short_prefix_only(settings, tmp_path):
+    data = yaml.safe_load(SHIPPED.read_text())
+    data["answers"][0]["sources"][0] = "x" * 100_000
+    bad = tmp_path / "long.yaml"
+    bad.write_text(yaml.safe_dump(data))
+    result = run_cli(settings, "answers", "import", str(bad))
+    assert result.returncode == 1 and "a source must be" in result.stderr and len(result.stderr) < 400
+
+
+def test_only_a_clinician_account_approves_or_withdraws_whatever_the_page_shows(settings):
+    add_accounts(settings, "ed", role="editor")
+    store = ReviewStore(settings)
+    revision = store.save_draft(draft(), author="ed")
+    for who, says in (("ed", "'ed' is an editor: only a clinician or an admin"), ("ghost", "'ghost' is not a staff account")):
+        with pytest.raises(PermissionDeniedError, match=says):
+            store.approve(SESSIONS, revision, approver=who)
+    store.approve(SESSIONS, revision, approver="dr.lee")
+    with pytest.raises(PermissionDeniedError):
+        store.withdraw(SESSIONS, actor="ed")
+    assert store.get(SESSIONS).status == REVIEWED
+    AccountStore(settings).disable("dr.lee")
+    with pytest.raises(PermissionDeniedError, match="disabled"):
+        store.withdraw(SESSIONS, actor="dr.lee")

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 
 from chatbot.answering.model import Answer, Citation
 from chatbot.guardrail.verdict import GENERAL, MEDICAL, OUT_OF_SCOPE, URGENT
+from chatbot.text.controls import show_controls
 
 CLINIC_LABEL = "From the clinic"
 """How a clinic statement of a reviewed answer is labelled: the clinic says it, no article does."""
@@ -40,9 +41,9 @@ def escape_markdown(text: str) -> str:
     """``text`` as Markdown that displays exactly those characters: no HTML, links or formatting.
 
     Web and e-mail addresses stay readable but are not clickable (an invisible word joiner
-    breaks the autolink).
+    breaks the autolink). Bidirectional controls show as ``[U+202E]`` (``chatbot.text.controls``).
     """
-    text = _AUTOLINK_START.sub(lambda m: (m.group(1) or "") + _WORD_JOINER, text)
+    text = _AUTOLINK_START.sub(lambda m: (m.group(1) or "") + _WORD_JOINER, show_controls(text))
     return _PUNCTUATION.sub(r"\\\1", text)
 
 
@@ -111,7 +112,9 @@ def sources_text(answer: Answer) -> str:
 
 
 def csv_safe(value: object) -> object:
-    """A cell value that a spreadsheet will not run as a formula (``=HYPERLINK(...)`` typed as a question)."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
+    """A cell value that a spreadsheet will not run as a formula (``=HYPERLINK(...)`` typed as a question),
+    with bidirectional controls shown as ``[U+202E]``."""
+    if not isinstance(value, str):
+        return value
+    value = show_controls(value)
+    return "'" + value if value.lstrip(" ").startswith(_FORMULA_START) else value

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 from chatbot.cli import staff as cli_staff
 from chatbot.errors import ChatbotError, InvalidQuestionError
 from chatbot.settings import Settings, load_settings
+from chatbot.text.structured import InputLimits, load_json
 
 if TYPE_CHECKING:  # for the annotations only: the command starts without importing the engine (seconds)
     from chatbot.engine.interface import AnswerEngine
@@ -128,8 +129,9 @@ def _open_jsonl(path: Path) -> TextIO:
 
 
 def parse_jsonl_line(line: str) -> tuple[str, list[str]]:
-    """One JSONL line: a JSON string, or ``{"question": ..., "history": [...]}``. Raises ValueError."""
-    item = json.loads(line)
+    """One JSONL line: a JSON string, or ``{"question": ..., "history": [...]}``. Raises ValueError
+    (``StructuredInputError`` for a line over the size or nesting limits)."""
+    item = load_json(line, InputLimits())
     if isinstance(item, str):
         return item, []
     if isinstance(item, dict):

@@ -4,16 +4,48 @@
 first visitor would wait for the model to load. This starts the load in a background
 thread of the server process first (``chatbot.engine.warmup.LOADER``), then hands the process
 to Streamlit; the pages find the engine loading, or loaded, in the same loader.
+
+It refuses to start with a ``CHATBOT_STAFF_PASSWORD`` that fails the password policy, passes
+Streamlit an upload limit equal to ``batch_max_bytes`` (rounded up to whole MB), and closes two
+doors Streamlit leaves open (``harden_streamlit``).
 """
 
 from __future__ import annotations
 
+import logging
+import math
 import sys
 from pathlib import Path
 
 from chatbot.settings import Settings
 
 APP = Path(__file__).resolve().parents[2] / "app.py"
+log = logging.getLogger(__name__)
+
+
+def upload_limit_mb(settings: Settings) -> int:
+    """``server.maxUploadSize`` for these settings: the batch limit rounded up to whole MB (Streamlit's unit)."""
+    return max(1, math.ceil(settings.batch_max_bytes / 1_000_000))
+
+
+def harden_streamlit() -> None:
+    """Close what Streamlit leaves open to any visitor; safe to call more than once.
+
+    * The "Clear cache" message: any websocket client can send it, and it empties the caches of
+      every session (the engine's, the staff pages'). Here it only clears the sender's own session.
+    * The auto-discovered pages: until ``app.py`` has run once, Streamlit serves each file of the
+      ``pages/`` folder as a page of its own (a first visit to ``/staff_login`` after a restart ran
+      that module on its own). The app declares its pages with ``st.navigation`` only.
+    """
+    from streamlit.runtime.app_session import AppSession
+    from streamlit.runtime.pages_manager import PagesManager
+
+    def clear_own_session(self: AppSession) -> None:
+        log.warning("ignored a request to clear the app's caches from a browser session (only its own state is cleared)")
+        self._session_state.clear()
+
+    AppSession._handle_clear_cache_request = clear_own_session
+    PagesManager.uses_pages_directory = False
 
 
 def streamlit_argv(app: Path, *, address: str, port: int, extra: list[str]) -> list[str]:
@@ -34,8 +66,12 @@ def serve(settings: Settings, *, address: str = "127.0.0.1", port: int = 8501, e
         from chatbot.errors import ChatbotError
 
         raise ChatbotError(f"the app is missing ({APP}); run `chatbot serve` from a clone of the project")
+    from chatbot.store.passwords import check_shared_password
+
+    check_shared_password(settings.staff_password, min_chars=settings.staff_password_min_chars, min_score=settings.staff_password_min_score)
+    harden_streamlit()
     LOADER.start(settings)
-    sys.argv = streamlit_argv(APP, address=address, port=port, extra=extra or [])
+    sys.argv = streamlit_argv(APP, address=address, port=port, extra=["--server.maxUploadSize", str(upload_limit_mb(settings)), *(extra or [])])
     try:
         streamlit_cli.main()
     except SystemExit as exc:  # click ends the process this way; keep its code

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from chatbot.errors import ChromaUnavailableError, IndexCorruptError, IndexMissingError, IndexWriteError
+from chatbot.knowledge.segments import remove_orphaned_segments
 from chatbot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -148,4 +149,6 @@ def drop_leftovers(client, settings: Settings, *, keep: str | None) -> None:
             client.delete_collection(name)
         except Exception as exc:  # a concurrent reader or another ingest may have removed it
             log.info("could not remove old index version %s: %s", name, exc)
+    if not settings.chroma_server:
+        remove_orphaned_segments(Path(settings.index_dir))
 

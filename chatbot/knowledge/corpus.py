@@ -22,9 +22,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
-
 from chatbot.errors import CorpusError
+from chatbot.text.structured import InputLimits, StructuredInputError, load_yaml
 from chatbot.text.tokens import is_complete_sentence, split_sentences
 
 log = logging.getLogger(__name__)
@@ -126,9 +125,9 @@ def _split_front_matter(path: Path, text: str) -> tuple[dict, str, int]:
     else:
         raise CorpusError(f"{path.name}: front matter is not closed by a `---` line")
     try:
-        meta = yaml.safe_load("".join(lines[1:end])) or {}
-    except yaml.YAMLError as exc:
-        raise CorpusError(f"{path.name}: front matter is not valid YAML ({_first_line(exc)})") from exc
+        meta = load_yaml("".join(lines[1:end]), InputLimits()) or {}
+    except StructuredInputError as exc:
+        raise CorpusError(f"{path.name}: front matter cannot be read: {exc}") from None
     if not isinstance(meta, dict):
         raise CorpusError(f"{path.name}: front matter must be `key: value` lines")
     return meta, "".join(lines[end + 1 :]), end + 2
@@ -298,9 +297,11 @@ def load_common_questions(path: Path) -> list[CommonQuestion]:
     if not path.is_file():
         return []
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        data = load_yaml(path.read_text(encoding="utf-8"), InputLimits()) or {}
+    except UnicodeDecodeError as exc:
         raise CorpusError(f"{path.name}: not valid YAML ({_first_line(exc)})") from exc
+    except StructuredInputError as exc:
+        raise CorpusError(f"{path.name}: cannot be read: {exc}") from None
     entries = data.get("questions", []) if isinstance(data, dict) else data
     if not isinstance(entries, list):
         raise CorpusError(f"{path.name}: expected a `questions:` list")

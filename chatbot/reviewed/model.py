@@ -27,7 +27,7 @@ import difflib
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +38,7 @@ from chatbot.knowledge.chunking import chunk_article
 from chatbot.knowledge.corpus import clean_article, load_corpus
 from chatbot.settings import Settings
 from chatbot.text.markers import split_generated
+from chatbot.text.structured import InputLimits, StructuredInputError, load_yaml, short
 from chatbot.text.tokens import normalize
 
 DRAFT, REVIEWED, NEEDS_REVIEW, WITHDRAWN = "draft", "reviewed", "needs_review", "withdrawn"
@@ -45,6 +46,8 @@ STATUSES = (DRAFT, REVIEWED, NEEDS_REVIEW, WITHDRAWN)
 STATUS_LABELS = {DRAFT: "Draft", REVIEWED: "Reviewed", NEEDS_REVIEW: "Needs review", WITHDRAWN: "Withdrawn"}
 
 _ENTRY_KEYS = {"question", "also_asked", "answer", "sources", "reviewed_by", "reviewed_at"}
+CLOCK_SKEW = timedelta(minutes=5)
+"""How far in the future a ``reviewed_at`` may be (another machine's clock running fast); anything later is refused."""
 
 
 @dataclass(frozen=True)
@@ -277,20 +280,21 @@ def parse_source(raw: Any, where: str) -> Source:
             extra = set(raw) - {"article", "quote"}
             if not extra:
                 return Source(article=article.strip(), quote=" ".join(quote.split()))
-    raise ReviewedAnswersError(f"{where}: a source must be {{article: slug, quote: \"exact sentence\"}} or {{clinic: true}}, not {raw!r}")
+    raise ReviewedAnswersError(f"{where}: a source must be {{article: slug, quote: \"exact sentence\"}} or {{clinic: true}}, not {short(raw)}")
 
 
-def parse_entry(raw: Any, where: str) -> ImportEntry:
-    """One YAML entry, checked for its schema. Raises ``ReviewedAnswersError`` naming ``where``."""
+def parse_entry(raw: Any, where: str, *, now: datetime | None = None) -> ImportEntry:
+    """One YAML entry, checked for its schema. Raises ``ReviewedAnswersError`` naming ``where``; a ``reviewed_at``
+    after ``now`` (default: the current time) plus ``CLOCK_SKEW`` is refused (clients would read a day to come)."""
     if not isinstance(raw, Mapping):
         raise ReviewedAnswersError(f"{where}: expected a mapping with question, answer and sources")
     unknown = set(raw) - _ENTRY_KEYS
     if unknown:
-        raise ReviewedAnswersError(f"{where}: unknown key(s) {', '.join(sorted(map(str, unknown)))}; allowed: {', '.join(sorted(_ENTRY_KEYS))}")
+        raise ReviewedAnswersError(f"{where}: unknown key(s) {', '.join(sorted(short(str(k)) for k in unknown)[:5])}; allowed: {', '.join(sorted(_ENTRY_KEYS))}")
     question, answer = raw.get("question"), raw.get("answer")
     if not isinstance(question, str) or not question.strip():
         raise ReviewedAnswersError(f"{where}: `question` must be non-empty text")
-    where = f"{where} ({question.strip()!r})"
+    where = f"{where} ({short(question.strip(), 80)})"
     if not isinstance(answer, str) or not answer.strip():
         raise ReviewedAnswersError(f"{where}: `answer` must be non-empty text with [n] markers")
     also = raw.get("also_asked") or []
@@ -304,6 +308,12 @@ def parse_entry(raw: Any, where: str) -> ImportEntry:
     if not isinstance(by, str) or not by.strip():
         raise ReviewedAnswersError(f"{where}: `reviewed_by` must name the clinician who approved it")
     at = parse_time(raw.get("reviewed_at"), where)
+    now = now or datetime.now(UTC)
+    if at > now + CLOCK_SKEW:
+        raise ReviewedAnswersError(
+            f"{where}: `reviewed_at` {at.isoformat(timespec='minutes')} is in the future; give the date and time the clinician "
+            "actually approved it"
+        )
     content = AnswerContent(question.strip(), answer.strip(), sources, tuple(a.strip() for a in also))
     return ImportEntry(content, by.strip(), at)
 
@@ -317,22 +327,31 @@ def parse_time(raw: Any, where: str) -> datetime:
         try:
             value = datetime.fromisoformat(str(raw).strip())
         except ValueError as exc:
-            raise ReviewedAnswersError(f"{where}: `reviewed_at` must be a date and time such as 2026-12-02T14:00:00+00:00, not {raw!r}") from exc
+            raise ReviewedAnswersError(f"{where}: `reviewed_at` must be a date and time such as 2026-12-02T14:00:00+00:00, not {short(raw)}") from exc
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
-def read_yaml(path: Path, articles: ArticleSentences) -> list[ImportEntry]:
+def read_yaml(path: Path, articles: ArticleSentences, *, limits: InputLimits | None = None) -> list[ImportEntry]:
     """Every entry of ``path``, each checked for its schema, its articles and its quotes.
 
     Raises ``ReviewedAnswersError`` naming the entry at the first problem, so that an
-    import stores all of the file or none of it.
+    import stores all of the file or none of it. A file over ``limits`` (size, nesting,
+    aliases: ``Settings.input_max_*``) is refused before it is read in full.
     """
+    limits = limits or InputLimits()
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        if path.stat().st_size > limits.max_bytes:
+            raise ReviewedAnswersError(
+                f"{path.name} is {path.stat().st_size:,} bytes, more than the {limits.max_bytes:,} allowed "
+                "(CHATBOT_INPUT_MAX_BYTES); split it into smaller files"
+            )
+        data = load_yaml(path.read_text(encoding="utf-8"), limits)
     except OSError as exc:
         raise ReviewedAnswersError(f"cannot read {path}: {exc.strerror or exc}") from exc
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise ReviewedAnswersError(f"{path.name} is not valid YAML: {str(exc).splitlines()[0]}") from exc
+    except UnicodeDecodeError as exc:
+        raise ReviewedAnswersError(f"{path.name} is not UTF-8 text: {exc.reason} at byte {exc.start}") from None
+    except StructuredInputError as exc:
+        raise ReviewedAnswersError(f"{path.name} cannot be imported: {exc}") from None
     entries = data.get("answers") if isinstance(data, Mapping) else None
     if not isinstance(entries, list):
         raise ReviewedAnswersError(f"{path.name}: expected an `answers:` list at the top")
@@ -342,11 +361,11 @@ def read_yaml(path: Path, articles: ArticleSentences) -> list[ImportEntry]:
         entry = parse_entry(raw, f"{path.name} entry {i}")
         key = question_key(entry.content.question)
         if key in seen:
-            raise ReviewedAnswersError(f"{path.name} entry {i}: the question {entry.content.question!r} is also entry {seen[key]}")
+            raise ReviewedAnswersError(f"{path.name} entry {i}: the question {short(entry.content.question, 80)} is also entry {seen[key]}")
         seen[key] = i
         problems = content_problems(entry.content, articles)
         if problems:
-            raise ReviewedAnswersError(f"{path.name} entry {i} ({entry.content.question!r}): {problems[0]}")
+            raise ReviewedAnswersError(f"{path.name} entry {i} ({short(entry.content.question, 80)}): {problems[0]}")
         out.append(entry)
     return out
 

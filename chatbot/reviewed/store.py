@@ -47,6 +47,8 @@ from chatbot.settings import Settings
 from chatbot.store import audit, schema
 from chatbot.store.connection import Tx
 from chatbot.store.database import Database
+from chatbot.store.permissions import require_role
+from chatbot.store.staff import CLINICIAN
 
 
 class ReviewStore:
@@ -55,6 +57,7 @@ class ReviewStore:
     def __init__(self, settings: Settings) -> None:
         self.db = Database(settings, what="the reviewed answers", error=ReviewedAnswersError)
         self.path = self.db.path
+        self.legacy_password = bool(settings.staff_password)
 
     # --- reading -----------------------------------------------------------------------
 
@@ -128,10 +131,12 @@ class ReviewStore:
         """Make ``revision`` of ``question`` the served answer, signed by ``approver``.
 
         Raises ``ReviewConflictError`` when that revision was already approved (by someone
-        else a moment ago, say) or a newer revision exists; nothing changes then.
+        else a moment ago, say) or a newer revision exists, and ``PermissionDeniedError`` unless
+        ``approver`` is a clinician or an admin now (``chatbot.store.permissions``); nothing changes then.
         """
 
         def write(conn: Tx) -> None:
+            require_role(conn, approver, CLINICIAN, legacy_password=self.legacy_password)
             row = _row_for(conn, question)
             if row is None:
                 raise ReviewedAnswersError(f"no draft of {question!r} to approve; save it first")
@@ -168,9 +173,10 @@ class ReviewStore:
         self._write(write)
 
     def withdraw(self, question: str, *, actor: str, reason: str = "") -> None:
-        """Stop serving ``question``'s reviewed answer (its revisions are kept)."""
+        """Stop serving ``question``'s reviewed answer (its revisions are kept). Clinicians and admins only."""
 
         def write(conn: Tx) -> None:
+            require_role(conn, actor, CLINICIAN, legacy_password=self.legacy_password)
             row = _row_for(conn, question)
             if row is None or row["published_revision"] == 0:
                 raise ReviewedAnswersError(f"{question!r} has no reviewed answer to withdraw")
@@ -206,12 +212,16 @@ class ReviewStore:
 
         return self._write(write)
 
-    def import_entries(self, entries: Sequence[ImportEntry], *, actor: str, only_if_empty: bool = False) -> tuple[int, int]:
+    def import_entries(
+        self, entries: Sequence[ImportEntry], *, actor: str, only_if_empty: bool = False, provenance: dict[str, Any] | None = None
+    ) -> tuple[int, int]:
         """Store every entry as an approved revision, in one transaction (all or nothing).
 
         An entry identical to the served revision is left alone. With ``only_if_empty``
         nothing is imported when any answer is stored already (what ``make setup`` uses,
-        so it never overwrites the desk's work). Returns (imported, unchanged).
+        so it never overwrites the desk's work). ``provenance`` (who ran it, the file and its
+        sha256) goes into one ``answers.import_file`` audit entry in the same transaction.
+        Returns (imported, unchanged).
         """
 
         def write(conn: Tx) -> tuple[int, int]:
@@ -241,6 +251,9 @@ class ReviewStore:
                 imported += 1
             if imported:
                 _bump(conn)
+            if provenance is not None and imported:
+                audit.insert_entry(conn, actor, "answers.import_file", subject=str(provenance.get("file", "")),
+                                   detail={**provenance, "imported": imported, "unchanged": unchanged})
             return imported, unchanged
 
         return self._write(write)

@@ -1,10 +1,11 @@
 """Named staff accounts: argon2 password hashes, roles, login lockout.
 
 Accounts live in the clinic's database (``chatbot.store.database``: SQLite or PostgreSQL) in tables of their
-own: ``staff_accounts`` (one row per account), ``login_attempts`` (every login attempt: name,
-time, outcome) and ``login_lockouts`` (wrong passwords in a row per name, and until when the
-name is locked). Because the lock is in the database, it holds for every app process and the
-command line alike.
+own: ``staff_accounts`` (one row per account), ``login_attempts`` (every login attempt with an
+account's name: name, time, outcome), ``login_lockouts`` (wrong passwords in a row per name and
+per client, and when the next try is possible) and ``login_counters`` (daily counts of attempts
+with names that have no account). Because the slow-down is in the database, it holds for every
+app process and the command line alike.
 
 Roles, each able to do what the one before can:
 
@@ -12,16 +13,16 @@ Roles, each able to do what the one before can:
 - ``clinician`` also approves them;
 - ``admin`` also manages accounts.
 
-After ``staff_lockout_attempts`` wrong passwords in a row for a name, the name is locked for
-``staff_lockout_minutes``. A name that has no account is counted and locked the same way, and
-gets the same message as a wrong password, so trying names reveals nothing. Every login, and
-every change to an account, is written to the audit log (``chatbot.store.audit``) in the same
-transaction as the change.
+After ``staff_lockout_attempts`` wrong passwords in a row for a name, each next try for it waits
+a growing delay (``chatbot.store.logins``): slowed down, never locked out. A name that has no
+account is slowed down the same way and gets the same message, so trying names reveals nothing.
+Every login, and every change to an account, is written to the audit log (``chatbot.store.audit``)
+in the same transaction as the change.
 
 ``CHATBOT_STAFF_PASSWORD`` (deprecated) still logs in as one ``admin`` account named ``admin``
 while no stored account has that name.
 
-The roles and the value types are ``chatbot.store.staff``; logging in and the lockout are
+The roles and the value types are ``chatbot.store.staff``; logging in and the slow-down are
 ``chatbot.store.logins``.
 """
 
@@ -29,7 +30,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from chatbot.errors import AccountStoreError, DuplicateAccountError, UnknownAccountError
 from chatbot.settings import Settings
@@ -37,7 +38,9 @@ from chatbot.store import audit, passwords
 from chatbot.store.connection import Tx
 from chatbot.store.database import Database
 from chatbot.store.logins import Logins
+from chatbot.store.permissions import require_role
 from chatbot.store.staff import (
+    ADMIN,
     LEGACY_ADMIN,
     AccountInfo,
     StaffUser,
@@ -53,6 +56,8 @@ from chatbot.store.staff import (
 class AccountStore(Logins):
     """Creates, checks and changes staff accounts in the clinic's database.
 
+    Every change checks, in its own transaction, that ``actor`` is an admin account (or the
+    server: ``system``, ``cli:<os user>``); otherwise ``PermissionDeniedError``.
     Cheap to create; opens a connection per call. ``clock`` (returning an aware UTC datetime)
     replaces the real time, so a test can let a lock expire without waiting.
     Database problems raise ``AccountStoreError``; nothing is half-written.
@@ -62,7 +67,6 @@ class AccountStore(Logins):
         self.settings = settings
         self.db = Database(settings, what="the staff accounts", error=AccountStoreError)
         self.max_failures = max(1, settings.staff_lockout_attempts)
-        self.lock_time = timedelta(minutes=settings.staff_lockout_minutes)
         self._clock = clock
         self.hasher = passwords.hasher(settings.staff_hash_memory_kib, settings.staff_hash_passes)
 
@@ -72,11 +76,12 @@ class AccountStore(Logins):
         """Create an account. Raises ``AccountError`` subclasses for a bad name, role or password, or a taken name."""
         name = check_name(name)
         role = check_role(role)
-        passwords.check_password(password, name=name, min_chars=self.settings.staff_password_min_chars)
+        passwords.check_password(password, name=name, min_chars=self.settings.staff_password_min_chars, min_score=self.settings.staff_password_min_score)
         hashed = self.hasher.hash(password)
         now = iso_time(self.now())
 
         def insert(tx: Tx) -> None:
+            self._require_admin(tx, actor)
             taken = tx.one("SELECT name FROM staff_accounts WHERE lower(name) = :key", key=name_key(name))
             if taken:
                 raise DuplicateAccountError(
@@ -96,10 +101,12 @@ class AccountStore(Logins):
     def set_password(self, name: str, password: str, *, actor: str = "system") -> None:
         """Give an account a new password; it also lifts a lock on the name. Raises ``UnknownAccountError``."""
         stored = self.require(name)
-        passwords.check_password(password, name=stored.name, min_chars=self.settings.staff_password_min_chars)
+        passwords.check_password(password, name=stored.name, min_chars=self.settings.staff_password_min_chars,
+                                 min_score=self.settings.staff_password_min_score)
         hashed = self.hasher.hash(password)
 
         def update(tx: Tx) -> None:
+            self._require_admin(tx, actor)
             tx.run("UPDATE staff_accounts SET password_hash = :hash, password_changed_at = :now WHERE name = :name", hash=hashed, now=iso_time(self.now()), name=stored.name)
             tx.run("DELETE FROM login_lockouts WHERE name = :key", key=name_key(stored.name))
             audit.insert_entry(tx, actor, audit.ACCOUNT_PASSWORD_SET, subject=stored.name, at=self.now())
@@ -119,6 +126,7 @@ class AccountStore(Logins):
         key = name_key(name)
 
         def delete(tx: Tx) -> None:
+            self._require_admin(tx, actor)
             tx.run("DELETE FROM login_lockouts WHERE name = :key", key=key)
             audit.insert_entry(tx, actor, audit.ACCOUNT_UNLOCKED, subject=key, at=self.now())
 
@@ -128,11 +136,16 @@ class AccountStore(Logins):
         stored = self.require(name)
 
         def update(tx: Tx) -> None:
+            self._require_admin(tx, actor)
             tx.run("UPDATE staff_accounts SET disabled = :disabled WHERE name = :name", disabled=int(disabled), name=stored.name)
             action = audit.ACCOUNT_DISABLED if disabled else "account.enable"
             audit.insert_entry(tx, actor, action, subject=stored.name, at=self.now())
 
         self.db.write(update)
+
+    def _require_admin(self, tx: Tx, actor: str) -> None:
+        # checked in the change's own transaction, against the account as stored now (chatbot.store.permissions)
+        require_role(tx, actor, ADMIN, legacy_password=self.legacy_password is not None)
 
     # --- reading -------------------------------------------------------------------------
 

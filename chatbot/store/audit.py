@@ -2,7 +2,9 @@
 
 One append-only table ``audit_log`` in the clinic's database (``chatbot.store.database``):
 every login (successful, refused, locked), every account change, and every approval or edit
-of an answer. Entries are never updated or deleted by the app. An entry has the time (ISO-8601,
+of an answer. Entries are never updated or deleted by the app, except those of logins with a
+name that has no account: they carry ``expires_at`` (``login_unknown_audit_days``), since the
+name typed may be a password typed in the wrong box, and are deleted once it has passed. An entry has the time (ISO-8601,
 UTC), the actor (a staff name, or ``cli:<os user>`` for the command line), an action (one of
 the names below, or a name of the same form from another module), the subject it concerns
 and a JSON object of details. Passwords never reach it.
@@ -91,16 +93,24 @@ class AuditLog:
 
 
 def insert_entry(
-    tx: Tx, actor: str, action: str, *, subject: str = "", detail: dict[str, Any] | None = None, at: datetime | None = None
+    tx: Tx, actor: str, action: str, *, subject: str = "", detail: dict[str, Any] | None = None, at: datetime | None = None,
+    expires_at: datetime | None = None,
 ) -> int:
     """Append one entry inside the caller's transaction, so a change and its audit entry are stored together.
 
+    ``expires_at``: when the entry may be deleted (``delete_expired``); None keeps it for good.
     """
     when = (at or datetime.now(UTC)).astimezone(UTC).isoformat(timespec="seconds")
     return tx.insert(
         schema.audit_log, at=when, actor=actor, action=action, subject=subject,
         detail=json.dumps(detail or {}, ensure_ascii=False, sort_keys=True, default=str),
+        expires_at=expires_at.astimezone(UTC).isoformat(timespec="seconds") if expires_at else None,
     )
+
+
+def delete_expired(tx: Tx, now: datetime) -> int:
+    """Delete the entries whose ``expires_at`` has passed; returns how many."""
+    return tx.run("DELETE FROM audit_log WHERE expires_at IS NOT NULL AND expires_at < :now", now=now.astimezone(UTC).isoformat(timespec="seconds"))
 
 
 def _entry(row) -> AuditEntry:

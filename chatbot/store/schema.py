@@ -57,7 +57,7 @@ Index("staff_accounts_name_key", func.lower(staff_accounts.c.name), unique=True)
 login_attempts = Table(
     "login_attempts", metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("name", Text, nullable=False),                       # as typed (trimmed, lower case), account or not
+    Column("name", Text, nullable=False),                       # an account's name (lower case); names without one go to login_counters
     Column("at", Text, nullable=False),
     Column("success", Integer, nullable=False),                 # 1 logged in, 0 refused
     Column("outcome", Text, nullable=False),                    # ok, wrong_password, unknown_name, locked, disabled
@@ -66,9 +66,18 @@ login_attempts = Table(
 
 login_lockouts = Table(
     "login_lockouts", metadata,
-    Column("name", Text, primary_key=True),                     # lower case
+    Column("name", Text, primary_key=True),                     # lower case, or client:<digest of the address>
     Column("failures", Integer, nullable=False),                # wrong passwords in a row
-    Column("locked_until", Text),                               # set once failures reach the limit
+    Column("locked_until", Text),                               # no try before this (a growing delay once failures reach the limit)
+    Column("last_failed_at", Text),                             # the row is deleted login_forget_minutes after this
+)
+
+login_counters = Table(
+    "login_counters", metadata,
+    Column("day", Text, nullable=False),                        # YYYY-MM-DD, UTC
+    Column("outcome", Text, nullable=False),                    # unknown_name, slowed, client_slowed, busy
+    Column("count", Integer, nullable=False),
+    PrimaryKeyConstraint("day", "outcome"),
 )
 
 audit_log = Table(
@@ -79,7 +88,9 @@ audit_log = Table(
     Column("action", Text, nullable=False),                     # login, login.failed, account.add, ...
     Column("subject", Text, nullable=False, server_default=""),
     Column("detail", Text, nullable=False, server_default="{}"),     # JSON object
+    Column("expires_at", Text),                                 # only for logins with names that have no account
     Index("audit_log_at", "at"),
+    Index("audit_log_expires", "expires_at"),
 )
 
 reviewed_answers = Table(
@@ -129,5 +140,5 @@ reviewed_state = Table(
     CheckConstraint("id = 1", name="reviewed_state_one_row"),
 )
 
-TABLES = (feedback, staff_accounts, login_attempts, login_lockouts, audit_log, reviewed_answers, reviewed_revisions, reviewed_history, reviewed_state)
+TABLES = (feedback, staff_accounts, login_attempts, login_lockouts, login_counters, audit_log, reviewed_answers, reviewed_revisions, reviewed_history, reviewed_state)
 """In an order that respects the foreign key (answers before their revisions): the order of an import."""

@@ -53,6 +53,7 @@ class AccountInfo:
     last_login_at: datetime | None
     password_changed_at: datetime | None = None
     locked_until: datetime | None = None
+    """No login try for the name before this (too many wrong passwords in a row)."""
     password_version: str = ""
     """A digest of the (salted) hash: it changes with every new password, so a session can tell."""
 
@@ -61,7 +62,7 @@ class AccountInfo:
         if self.disabled:
             return "disabled"
         if self.locked_until is not None:
-            return f"locked until {format_time(self.locked_until)}"
+            return f"slowed down until {format_time(self.locked_until)}"
         return "active"
 
 
