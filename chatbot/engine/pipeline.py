@@ -100,7 +100,10 @@ class Engine:
             self.guardrail_i18n = MultilingualGuardrail(self.settings, self.e5, self.messages, cache=cache_e5)
             self._common_vectors_e5 = self.e5.embed_queries_stored([q.question for q in self.common_questions], cache_e5)
             # e5 cosines are compressed: two sentences of one passage score about 0.85 whatever they say.
-            self._e5_settings = self.settings.replace(sentence_duplicate_similarity=self.settings.multilingual_sentence_duplicate_similarity)
+            # The reader's weights were fitted on MiniLM cosines and English question forms: other languages keep the composer's order.
+            self._e5_settings = self.settings.replace(
+                sentence_duplicate_similarity=self.settings.multilingual_sentence_duplicate_similarity, reader=False
+            )
         self._vocab_lock = threading.Lock()
         self._vocab: tuple[str | None, frozenset[str]] = (None, frozenset())
         self.chain: Runnable = (
@@ -410,7 +413,7 @@ class Engine:
 
     def scoring(self) -> Scoring:
         snap = self.index.snapshot()
-        return Scoring(idf=snap.keywords.idf)
+        return Scoring(idf=snap.keywords.idf, vocabulary=snap.keywords.vocabulary, common_words=self.embedder.known_words)
 
     def _vocabulary(self) -> frozenset[str]:
         snap = self.index.snapshot()
