@@ -82,10 +82,25 @@ def compose_around_lead(
             continue
         main.extend(g for g in group if all(g is not m for m in main))
         room -= len(group)
+    main = _with_continuations(main, picked)
     more = _readable_rest(picked, main)
     gap = _gap_line(question, lead.text, scoring) if gaps else ""
-    opening = "" if gap else yes_or_no(question, lead.text)
+    # "Yes —" reads as part of the sentence after it, so only a lead quoted alone gets one.
+    opening = "" if gap or main[0] is not lead else yes_or_no(question, lead.text)
     return Composed(main, more, opening, gap)
+
+
+def _with_continuations(main: Sequence, picked: Sequence) -> list:
+    """``main`` with each chosen sentence that refers back to one of its sentences right after it: moved to
+    "More from the articles" it would dangle, and dropped its fact would be lost."""
+    out = list(main)
+    for cand in picked:
+        if not cand.refers_back or any(cand is m for m in out):
+            continue
+        at = next((i for i, m in enumerate(out) if (m.passage, m.index) == (cand.passage, cand.index - 1)), None)
+        if at is not None:
+            out.insert(at + 1, cand)
+    return out
 
 
 def _readable_rest(picked: Sequence, main: Sequence) -> list:
