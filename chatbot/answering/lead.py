@@ -82,12 +82,28 @@ def compose_around_lead(
             continue
         main.extend(g for g in group if all(g is not m for m in main))
         room -= len(group)
-    main = _with_continuations(main, picked)
+    main = _adjacent(_with_continuations(main, picked))
     more = _readable_rest(picked, main)
     gap = _gap_line(question, lead.text, scoring) if gaps else ""
     # "Yes —" reads as part of the sentence after it, so only a lead quoted alone gets one.
     opening = "" if gap or main[0] is not lead else yes_or_no(question, lead.text)
     return Composed(main, more, opening, gap)
+
+
+def _adjacent(sentences: Sequence) -> list:
+    """``sentences`` in their order, except that a sentence referring back to another one of them comes right after it
+    (a supporting sentence whose predecessor is the lead's context must not be read after something else)."""
+    by_place = {(c.passage, c.index): c for c in sentences}
+
+    def root(c):
+        while c.refers_back and (c.passage, c.index - 1) in by_place:
+            c = by_place[(c.passage, c.index - 1)]
+        return c
+
+    chains: dict[int, list] = {}
+    for c in sentences:
+        chains.setdefault(id(root(c)), []).append(c)
+    return [c for chain in chains.values() for c in sorted(chain, key=lambda c: c.index)]
 
 
 def _with_continuations(main: Sequence, picked: Sequence) -> list:
