@@ -140,6 +140,13 @@ class Settings:
     protect the treated area from the sun..." before "Additionally, avoid harsh skincare products...")
     that do not count towards ``answer_max_sentences``; more take its room. Urgent answers get none. Dev fact recall with
     ``prepend``: 0.709 at 0, 0.744 at 1, 0.753 at 2 (main before: 0.749): at 0 the context crowds out facts."""
+    reader: bool = True
+    """Lead with the sentence that answers (``chatbot/answering/reader.py``): the reader's best sentence
+    first, then at most ``reader_supporting_sentences``, the rest under "More from the articles". Off, the
+    answer quotes the chosen sentences in reading order, as before (measured in the README, "Answers that lead")."""
+    reader_supporting_sentences: int = 2
+    """Sentences after the lead in the short answer: enough to qualify it ("but results take weeks"),
+    few enough that the answer is read to the end."""
     condition_word_idf: float = 2.5
     """BM25 IDF above which a question word is specific (used by at most ~5 of the 71 passages,
     like "keloid" or "blood"): a medical answer always quotes the sentence that uses it."""

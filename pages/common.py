@@ -150,6 +150,9 @@ def render_answer(answer: Answer, *, message: int, ask: Callable[[str], None] | 
         if answer.intro:  # another language: "Our articles are in English; this is what they say:"
             st.markdown(escape_markdown(answer.intro))
         st.markdown(answer_markdown(answer, message=message))
+        if answer.more:  # the short answer leads; the rest of what the articles say is one click away
+            with st.expander("More from the articles", expanded=False):
+                st.markdown(answer_markdown(answer, message=message, more=True))
     for note in answer.notes:
         st.caption(escape_markdown(note))
     render_sources(answer, message=message)

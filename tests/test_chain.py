@@ -121,8 +121,11 @@ def test_json_contract(engine):
 
 def test_answer_markers_refer_to_numbered_sources(engine):
     answer = engine.ask("What should I do to look after my skin after microneedling?")
-    markers = {int(n) for n in re.findall(r"\[(\d+)\]", answer.text)}
+    # The sources list serves the short answer and "More from the articles"; the short answer's come first.
+    markers = {int(n) for n in re.findall(r"\[(\d+)\]", answer.full_text)}
     assert markers == {c.n for c in answer.citations}
+    short = {int(n) for n in re.findall(r"\[(\d+)\]", answer.text)}
+    assert short == set(range(1, len(short) + 1))
     for sentence in answer.sentences:
         cited = next(c for c in answer.citations if c.n == sentence.citation)
         assert sentence.text in cited.text, "a quoted sentence must come from the passage it cites"

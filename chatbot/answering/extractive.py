@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
+from chatbot.answering.lead import compose_around_lead
 from chatbot.answering.model import AnswerSentence, Citation, Scoring
 from chatbot.answering.quoting import is_care_passage, standalone_group
+from chatbot.answering.reader import read_question
 from chatbot.guardrail.verdict import GENERAL, MEDICAL, OUT_OF_SCOPE, URGENT, GuardrailVerdict
 from chatbot.knowledge.passages import ScoredPassage
 from chatbot.settings import Settings
@@ -59,7 +61,7 @@ class _Candidate:
     """It opens with a reference to what comes before it ("They...", "Additionally, ...")."""
 
 
-def _candidates(query: str, vector: np.ndarray, passages: Sequence[ScoredPassage], scoring: Scoring) -> list[_Candidate]:
+def candidates(query: str, vector: np.ndarray, passages: Sequence[ScoredPassage], scoring: Scoring) -> list[_Candidate]:
     """Every quotable sentence with its relevance: cosine to the question plus IDF-weighted word overlap."""
     query_words = content_words(query)
     query_weight = sum(scoring.idf(w) for w in query_words)
@@ -111,11 +113,11 @@ def select_sentences(
     sentences when already computed.
     """
     max_sentences = max_sentences or settings.answer_max_sentences
-    every = _candidates(query, vector, passages, scoring) if every is None else every
+    every = candidates(query, vector, passages, scoring) if every is None else every
     quotable = {(c.passage, c.index): c for c in every}
-    candidates = [c for c in every if c.similarity >= settings.sentence_min_relevance]
+    relevant = [c for c in every if c.similarity >= settings.sentence_min_relevance]
     by_passage: dict[int, list[_Candidate]] = {}
-    for cand in candidates:
+    for cand in relevant:
         by_passage.setdefault(cand.passage, []).append(cand)
     # The lead is chosen among the best few of the ranking only, so handing the answerer more
     # passages adds material without letting a low-ranked passage take the lead.
@@ -272,7 +274,7 @@ def extractive_answer(
         return [], [], ()
     limit = 2 if verdict.category == URGENT else settings.answer_max_sentences
     context = 0 if verdict.category == URGENT else settings.answer_context_sentences  # urgent answers stay short
-    every = _candidates(query, vector, passages, scoring)
+    every = candidates(query, vector, passages, scoring)
     quotable = {(c.passage, c.index): c for c in every}
     picked = select_sentences(query, vector, passages, scoring, settings, max_sentences=limit, context_sentences=context, every=every)
     if verdict.category == GENERAL and not picked:
@@ -293,13 +295,32 @@ def extractive_answer(
         and not _insert(picked, clash[1], quotable, limit=limit, context=context, keep=[*keep, clash[0]], settings=settings)
     ):
         clash = None
-    sentences, citations = cite(picked, passages)
+    if settings.reader and verdict.category in (GENERAL, MEDICAL):
+        sides = [clash[0], clash[1]] if clash is not None else []
+        sentences, citations = lead_answer(query, every, picked, passages, scoring, settings, keep=[*keep, *sides], gaps=verdict.category == GENERAL and not verdict.message)
+    else:
+        sentences, citations = cite(picked, passages)
     if clash is None:
         return sentences, citations, ()
     n_of = {s.text: s.citation for s in sentences}
     quoted, other = clash
     note = f"Our articles don't agree on this point: compare [{n_of[quoted.text]}] and [{n_of[other.text]}], and ask a dermatologist if it matters for you."
     return sentences, citations, (note,)
+
+
+def lead_answer(
+    query: str, every: Sequence[_Candidate], picked: Sequence[_Candidate], passages: Sequence[ScoredPassage], scoring: Scoring,
+    settings: Settings, *, keep: Sequence[_Candidate] = (), gaps: bool = True,
+) -> tuple[list[AnswerSentence], list[Citation]]:
+    """``picked`` cited around the sentence that answers ``query`` best (``chatbot/answering/lead.py``): the short
+    answer first, preceded by a "Yes —"/"No —" or an honest-gap line when one applies, then the sentences marked ``more``."""
+    shaped = compose_around_lead(
+        read_question(query), every, picked, passages, scoring, settings, same_fact=lambda a, b: _same_fact(a, b, settings), keep=keep, gaps=gaps,
+    )
+    sentences, citations = cite([*shaped.main, *shaped.more], passages)
+    sentences[len(shaped.main):] = [replace(s, more=True) for s in sentences[len(shaped.main):]]
+    openers = [AnswerSentence(line, None) for line in (shaped.gap, shaped.opening) if line]
+    return [*openers, *sentences], citations
 
 
 def _insert(

@@ -42,6 +42,8 @@ class AnswerSentence:
     """Reviewed answers: further sources the sentence cites ("... [2][3]")."""
     clinic: bool = False
     """Reviewed answers: a statement of the clinic itself (a price, opening hours), shown as "From the clinic"."""
+    more: bool = False
+    """Quoted under "More from the articles", after the short answer (``chatbot/answering/lead.py``)."""
 
     @property
     def cited(self) -> tuple[int, ...]:
@@ -104,8 +106,18 @@ class Answer:
 
     @property
     def body(self) -> str:
-        """The cited part of the answer: sentences with their ``[n]`` markers."""
-        return " ".join(s.marked() for s in self.sentences)
+        """The cited part of the short answer: its sentences with their ``[n]`` markers, lead first."""
+        return " ".join(s.marked() for s in self.sentences if not s.more)
+
+    @property
+    def more(self) -> str:
+        """"More from the articles": the further quoted sentences with their markers, or ``""``."""
+        return " ".join(s.marked() for s in self.sentences if s.more)
+
+    @property
+    def full_text(self) -> str:
+        """``text`` followed by "More from the articles", as the app shows both (the second collapsed)."""
+        return f"{self.text}\n\nMore from the articles: {self.more}" if self.more else self.text
 
     @property
     def text(self) -> str:
@@ -140,6 +152,7 @@ class Answer:
             "generator": self.generator,
             "reviewed": self.reviewed.to_json() if self.reviewed else None,
             "language": self.language,
+            "more_from_the_articles": self.more,
         }
         if self.verification:
             data["verification"] = self.verification
@@ -148,6 +161,10 @@ class Answer:
 
 @dataclass(frozen=True)
 class Scoring:
-    """Corpus statistics for ranking sentences: word IDF."""
+    """Corpus statistics for ranking sentences: word IDF, and the articles' vocabulary (stemmed tokens)."""
 
     idf: Callable[[str], float]
+    vocabulary: frozenset[str] = frozenset()
+    """Every token the articles use; empty when unknown (the reader then reports no gaps)."""
+    common_words: frozenset[str] = frozenset()
+    """Common English words (the embedding model's whole-word vocabulary): a word outside it is specific ("rosacea")."""

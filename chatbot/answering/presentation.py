@@ -52,13 +52,14 @@ def source_anchor(message: int, n: int) -> str:
     return f"source-{int(message)}-{int(n)}"
 
 
-def answer_markdown(answer: Answer, *, message: int) -> str:
-    """The cited body of ``answer`` as safe Markdown, each ``[n]`` a link to its source below.
+def answer_markdown(answer: Answer, *, message: int, more: bool = False) -> str:
+    """The cited body of ``answer`` as safe Markdown, each ``[n]`` a link to its source below: the short answer,
+    or with ``more`` the sentences under "More from the articles".
 
     The guardrail messages are not included: the page shows them in their own boxes.
     """
     parts = []
-    for sentence in answer.sentences:
+    for sentence in (s for s in answer.sentences if s.more == more):
         text = escape_markdown(sentence.text)
         if sentence.clinic:
             text += f" _\\({CLINIC_LABEL}\\)_"

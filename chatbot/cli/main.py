@@ -166,7 +166,7 @@ def answer_jsonl(engine: AnswerEngine, lines: Iterable[str], out: TextIO) -> int
 def format_answer(answer) -> str:
     """Human-readable answer for the terminal."""
     g = answer.guardrail
-    lines = [answer.text, ""]
+    lines = [answer.full_text, ""]  # the short answer, then "More from the articles"
     for c in answer.citations:
         lines.append(f"[{c.n}] {c.title} — {c.section}")
     if answer.related_questions:

@@ -127,4 +127,4 @@ class Engine:
         return self._pipeline.quote(turn)
 
     def scoring(self) -> Scoring:
-        return scoring(self.index)
+        return scoring(self.index, self.embedder.known_words)

@@ -123,4 +123,4 @@ class EnglishPath:
         # last?" alone is about results, and the earlier "what are the side effects?" says what lasts.
         alone = turn.follow_up and not points_back(turn.corrected or turn.question)
         vector = self.query_vector(turn.corrected or turn.question) if alone else turn.vector
-        return extractive_answer(query, vector, turn.passages, verdict, scoring(self.index), self.settings)
+        return extractive_answer(query, vector, turn.passages, verdict, scoring(self.index, self.embedder.known_words), self.settings)

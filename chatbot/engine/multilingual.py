@@ -42,7 +42,8 @@ class MultilingualPath:
         self.detector = detector
         self._vocabulary = vocabulary
         # e5 cosines are compressed: two sentences of one passage score about 0.85 whatever they say.
-        self._e5_settings = settings.replace(sentence_duplicate_similarity=settings.multilingual_sentence_duplicate_similarity)
+        # The reader's weights were fitted on MiniLM cosines and English question forms: other languages keep the composer's order.
+        self._e5_settings = settings.replace(sentence_duplicate_similarity=settings.multilingual_sentence_duplicate_similarity, reader=False)
 
     def search(self, question: str, *, k: int | None = None) -> list[ScoredPassage]:
         """The passages a question in another language is answered from (its e5 embedding, the

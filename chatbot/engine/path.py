@@ -41,10 +41,11 @@ class LanguagePath(Protocol):
         ...
 
 
-def scoring(index: LiveIndex) -> Scoring:
-    """The live index's word weights (``idf``)."""
+def scoring(index: LiveIndex, common_words: frozenset[str] = frozenset()) -> Scoring:
+    """The live index's word weights (``idf``) and vocabulary, and the model's ``common_words`` (the
+    reader's honest-gap line names a question word that is in neither)."""
     snap = index.snapshot()
-    return Scoring(idf=snap.keywords.idf)
+    return Scoring(idf=snap.keywords.idf, vocabulary=snap.keywords.vocabulary, common_words=common_words)
 
 
 class Vocabulary:

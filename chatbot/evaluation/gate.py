@@ -22,19 +22,31 @@ QUALITY_GATE: dict[str, float] = {
     "guardrail.per_category.urgent.recall": 1.00,
     # A cited sentence is what its source says (share of all cited sentences).
     "answers.citation_support": 0.95,
+    # The answer's first quoted sentence carries a key fact: clients decide from the first sentence (test split).
+    "answers.lead_answers_by_split.test": 0.80,
     # A reviewed answer is served only to a question that means the same (test pairs; chatbot/evaluation/matching.py).
     "matcher.test.precision": 0.99,
 }
 """Minimum scores."""
 
-FACT_RECALL_FLOOR: dict[str, float] = {"dev": 0.757, "test": 0.690}
+FACT_RECALL_FLOOR: dict[str, float] = {"dev": 0.770, "test": 0.727}
 """No-regression floor for key-fact recall on each split, next to the 0.80 target above.
 
 The target is not met yet, so on its own the gate would let fact recall slide further without
 anyone noticing (the target check fails either way). The floor is the recall measured on main when
 quoted answers were made to stand on their own (and passages that repeat the sentences before them
 were searched by their own text): dev 0.757 (169 of 223 facts; main before that change 0.749, 167),
-test 0.690 (38 of 55; before 0.691, 38). Raise it whenever the engine improves."""
+test 0.690 (38 of 55; before 0.691, 38). Raised when answers began to lead with the sentence that answers
+(``chatbot/answering/lead.py``; a fact counts in the short answer or under "More from the articles"): dev 0.771,
+test 0.727 (the reader off: 0.758, 0.691). Raise it whenever the engine improves."""
+
+LEAD_ANSWERS_TARGET = 0.90
+"""Where lead answers should get to on the test split; the gate above asks 0.80 first."""
+
+LEAD_ANSWERS_FLOOR: dict[str, float] = {"dev": 0.51, "test": 0.50}
+"""No-regression floor for lead answers, next to the 0.80 gate, which the reader does not meet yet. Measured when
+the reader first led answers (``python -m chatbot.evaluation.fit_reader --measure``): dev 0.512 (before it 0.256),
+test 0.500 (before 0.324), of the general and medical questions with key facts. Raise it whenever the engine improves."""
 
 QUALITY_GATE_MAXIMUM: dict[str, float] = {
     # No quoted sentence refers to something the answer does not quote ("Additionally, they can...").
@@ -103,9 +115,10 @@ def lookup(summary: Mapping[str, Any], dotted: str) -> float | None:
 def check_gate(
     summary: Mapping[str, Any], gate: Mapping[str, float] = QUALITY_GATE, *,
     floors: Mapping[str, float] = FACT_RECALL_FLOOR, maximum: Mapping[str, float] = QUALITY_GATE_MAXIMUM,
+    lead_floors: Mapping[str, float] = LEAD_ANSWERS_FLOOR,
 ) -> list[GateCheck]:
     """Every check of ``gate`` against a report summary, in the gate's order, with the fact-recall
-    floor of each split the summary has right after the fact-recall target; then the ``maximum``
+    floor of each split the summary has right after the fact-recall target (and the lead-answer floors after the lead-answer gate); then the ``maximum``
     checks; then hybrid against each baseline that was run (its threshold is the baseline's score)."""
     checks = []
     for metric, threshold in gate.items():
@@ -115,6 +128,11 @@ def check_gate(
                 value = lookup(summary, f"answers.fact_recall_by_split.{split}")
                 if value is not None:
                     checks.append(GateCheck(f"answers.fact_recall_by_split.{split}", floor, value))
+        if metric.startswith("answers.lead_answers_by_split."):
+            for split, floor in lead_floors.items():
+                value = lookup(summary, f"answers.lead_answers_by_split.{split}")
+                if value is not None:
+                    checks.append(GateCheck(f"answers.lead_answers_by_split.{split} (floor)", floor, value))
     checks += [GateCheck(metric, bound, lookup(summary, metric), maximum=True) for metric, bound in maximum.items()]
     for baseline in ("bm25", "dense"):
         for metric in HYBRID_AT_LEAST_BASELINES:

@@ -39,6 +39,13 @@ class EvalQuestion:
     """Key facts; a fact is found when any one of its phrasings is in the answer."""
     language: str = "en"
     """The question's language (ISO 639-1); the multilingual set names it for every question."""
+    lead: tuple[int, ...] = ()
+    """Positions (0-based) in ``facts`` of the facts that answer the question when they open the answer; empty: any fact."""
+
+    @property
+    def lead_facts(self) -> tuple[tuple[str, ...], ...]:
+        """The key facts that count as the answer's lead (``lead``, or every fact when it is not labelled)."""
+        return tuple(self.facts[i] for i in self.lead) if self.lead else self.facts
 
 
 def questions_path(settings: Settings) -> Path:
@@ -88,7 +95,11 @@ def _parse(entry: Any, number: int, name: str) -> EvalQuestion:
     facts = entry.get("facts") or []
     if not isinstance(facts, list) or not all(_strings(f) and f for f in facts):
         raise EvaluationError(f"{where}: `facts:` must be a list of lists of phrasings")
+    lead = entry.get("lead") or []
+    if not isinstance(lead, list) or not all(isinstance(i, int) and 0 <= i < len(facts) for i in lead):
+        raise EvaluationError(f"{where}: `lead:` must list positions of `facts:` (0 for the first)")
     return EvalQuestion(
+        lead=tuple(lead),
         id=entry["id"].strip(),
         question=entry["question"],
         category=entry["category"],

@@ -62,6 +62,13 @@ class QuestionResult:
     dangling: tuple[str, ...] = ()
     """Answer sentences that open with a reference to something not quoted right before them
     ("Additionally, they can provide guidance..."; ``chatbot.answering.quoting.dangling_sentences``)."""
+    lead_found: bool | None = None
+    """Whether the answer's first quoted sentence carries a lead fact (``EvalQuestion.lead_facts``); None when the
+    question expects no quoted answer (urgent, out of scope) or has no facts."""
+    answer_sentences: int = 0
+    """Quoted sentences of the short answer (without "More from the articles")."""
+    answer_words: int = 0
+    """Words of the short answer's quoted sentences and openers, without markers, notices or the guardrail message."""
     latency_ms: float | None = None
     verification: dict[str, int] = field(default_factory=dict)
     """LLM mode: ``checked``, ``dropped`` and ``corrected`` sentence counts."""
@@ -128,7 +135,8 @@ def _evaluate_one(engine: AnswerEngine, q: EvalQuestion, rankings: Sequence[str]
             q.id, q.question, q.history, q.split, q.category, "error", q.articles, q.sections, error=str(exc),
             facts=tuple(f[0] for f in q.facts), facts_found=tuple(False for _ in q.facts),
         )
-    found = tuple(fact_found(f, answer.text) for f in q.facts)
+    found = tuple(fact_found(f, answer.full_text) for f in q.facts)
+    short = [s for s in answer.sentences if not s.more]
     return QuestionResult(
         id=q.id,
         question=q.question,
@@ -147,9 +155,24 @@ def _evaluate_one(engine: AnswerEngine, q: EvalQuestion, rankings: Sequence[str]
         facts_found=found,
         supported=tuple(citation_support(answer, engine.embedder, engine.settings.citation_support_similarity)),
         dangling=tuple(dangling_sentences(answer)),
+        lead_found=lead_found(q, answer),
+        answer_sentences=sum(s.citation is not None for s in short),
+        answer_words=sum(len(s.text.split()) for s in short),
         latency_ms=answer.timings_ms.get("total"),
         verification=verification_counts(answer),
     )
+
+
+LEAD_CATEGORIES = ("general", "medical")
+"""Questions answered by quoting the articles: their first quoted sentence should answer."""
+
+
+def lead_found(q: EvalQuestion, answer: Answer) -> bool | None:
+    """Whether the first quoted sentence of ``answer`` carries a lead fact of ``q`` (None: not applicable)."""
+    if q.category not in LEAD_CATEGORIES or not q.facts:
+        return None
+    first = next((s for s in answer.sentences if s.citation is not None and not s.more), None)
+    return first is not None and any(fact_found(f, first.text) for f in q.lead_facts)
 
 
 def passage_inventory(engine: AnswerEngine) -> Counter:

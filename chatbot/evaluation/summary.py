@@ -43,6 +43,12 @@ def answer_summary(results: Iterable[QuestionResult]) -> dict[str, Any]:
             "dangling_references_by_split": {
                 split: sum(len(r.dangling) for r in results if r.split == split) for split in sorted({r.split for r in results})
             },
+            "lead_answers": share(r.lead_found for r in results if r.lead_found is not None),
+            "lead_answers_by_split": {
+                split: share(r.lead_found for r in results if r.split == split and r.lead_found is not None)
+                for split in sorted({r.split for r in results})
+            },
+            "length": answer_length(results),
             "facts": sum(len(r.facts_found) for r in results),
             "cited_sentences": sum(len(r.supported) for r in results),
             "errors": sum(r.error is not None for r in results),
@@ -53,6 +59,17 @@ def answer_summary(results: Iterable[QuestionResult]) -> dict[str, Any]:
             "p95": percentile(latencies, 95),
             "max": max(latencies, default=None),
         },
+    }
+
+
+def answer_length(results: Iterable[QuestionResult]) -> dict[str, float | None]:
+    """p50 and p95 of the short answers' length in quoted sentences and in words (answers with quotes only)."""
+    quoted = [r for r in results if r.answer_sentences]
+    sentences = [float(r.answer_sentences) for r in quoted]
+    words = [float(r.answer_words) for r in quoted]
+    return {
+        "sentences_p50": percentile(sentences, 50), "sentences_p95": percentile(sentences, 95),
+        "words_p50": percentile(words, 50), "words_p95": percentile(words, 95), "answers": len(quoted),
     }
 
 
@@ -86,6 +103,8 @@ def failures(result: Mapping[str, Any]) -> list[str]:
     hybrid = (result.get("retrieval") or {}).get(HYBRID)
     if hybrid and not hybrid["article"]["hit@3"]:
         reasons.append("no expected article in the top 3 passages")
+    if result.get("lead_found") is False:
+        reasons.append("the first sentence carries no key fact")
     missing = [fact for fact, found in zip(result.get("facts", []), result.get("facts_found", []), strict=True) if not found]
     if missing:
         reasons.append("missing fact" + ("s" if len(missing) > 1 else "") + ": " + "; ".join(f"“{m}”" for m in missing))

@@ -90,6 +90,15 @@ def lay_words(question: str) -> set[str]:
     return {w for rx, _ in _COMPILED for m in rx.finditer(question) for w in tokenize(m.group(0))}
 
 
+def term_groups(question: str) -> list[tuple[set[str], set[str]]]:
+    """For each lay phrase of ``question``: the tokens of the phrase as written and the tokens of its article terms
+    (``"dark marks"`` -> ({"dark", "mark"}, {"hyperpigmentation", "dark", "patch", ...}))."""
+    return [
+        (set(tokenize(m.group(0))), set(tokenize(terms)))
+        for rx, terms in _COMPILED for m in rx.finditer(question)
+    ]
+
+
 def expand(question: str) -> str:
     """``question`` followed by the article terms of its lay phrases (unchanged when there are none)."""
     terms = article_terms(question)

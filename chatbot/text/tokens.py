@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 _ABBREVIATIONS = ("e.g.", "i.e.", "etc.", "vs.", "dr.", "mr.", "mrs.", "ms.", "a.k.a.", "approx.", "no.")
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"”’)]?\s+(?=[\"“(]?[A-Z0-9])")
@@ -53,8 +54,14 @@ def is_complete_sentence(sentence: str) -> bool:
 
 def tokenize(text: str) -> list[str]:
     """Lowercase word tokens without stopwords, lightly stemmed, for BM25 and overlap checks."""
+    return list(_tokens(text))
+
+
+@lru_cache(maxsize=8192)
+def _tokens(text: str) -> tuple[str, ...]:
+    # Cached: the same few hundred article sentences are tokenised for every answer (the reader, duplicates, conflicts).
     words = [w.removesuffix("'s") for w in _TOKEN.findall(normalize(text).lower())]
-    return [stem(w) for w in words if w not in STOPWORDS and len(w) > 1]
+    return tuple(stem(w) for w in words if w not in STOPWORDS and len(w) > 1)
 
 
 def stem(word: str) -> str:
@@ -77,7 +84,7 @@ def strip_citations(text: str) -> str:
 
 
 def content_words(text: str) -> set[str]:
-    return set(tokenize(text))
+    return set(_tokens(text))
 
 
 _WORD = re.compile(r"[A-Za-z]+")

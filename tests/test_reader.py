@@ -1,0 +1,133 @@
+"""Answers that lead with what was asked (chatbot/answering/reader.py, lead.py, question_type.py): the answer
+types read from a question's form, "Yes —"/"No —" only when the quote says so, honest gaps, and real answers
+on the real corpus that open with the sentence that answers."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from chatbot.answering.lead import NO, YES, yes_or_no
+from chatbot.answering.question_type import AFTER, BEFORE, CAUSE, COUNT, DURATION, EFFECT, ELIGIBILITY, SENSATION, answer_type
+from chatbot.answering.reader import FEATURES, WEIGHTS_FILE, load_weights, read_question
+from chatbot.evaluation.questions import EvalQuestion
+from chatbot.evaluation.runner import lead_found
+
+# --- answer types and Yes/No: pure text -----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("how long does the redness last?", DURATION),
+        ("when can i wear makeup again", DURATION),
+        ("how many sessions will i need", COUNT),
+        ("how often should I go", COUNT),
+        ("does it hurt", SENSATION),
+        ("what should I avoid before my appointment", BEFORE),
+        ("what do i do after", AFTER),
+        ("who shouldn't get microneedling", ELIGIBILITY),
+        ("Why does microneedling work?", CAUSE),
+        ("how does the treatment work", CAUSE),
+        ("will it fade my acne scars", EFFECT),
+    ],
+)
+def test_the_answer_type_is_read_from_the_question_form(question, kind):
+    assert answer_type(question).kind == kind
+
+
+def test_a_time_question_wants_a_time_and_a_before_question_is_not_answered_by_aftercare():
+    assert answer_type("how long until the redness goes").has_evidence("Redness usually subsides within a few days.")
+    assert not answer_type("how long until the redness goes").has_evidence("Redness is a common side effect.")
+    before = answer_type("what should I avoid before my appointment")
+    assert before.conflicts("After microneedling, it's crucial to follow specific aftercare instructions.")
+    assert not before.conflicts("Avoid retinoids for a few days before the treatment.")
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence", "opening"),
+    [
+        ("Does microneedling reduce acne scars?", "Microneedling can reduce acne scars by stimulating collagen.", YES),
+        ("Does microneedling reduce acne scars?", "Microneedling may reduce acne scars in some people.", ""),  # hedged
+        ("Does microneedling reduce acne scars?", "Microneedling can improve skin texture.", ""),  # not what was asked
+        ("Does microneedling shrink pores?", 'While pores cannot "shrink", microneedling can make them appear smaller.', NO),
+        ("Does microneedling shrink pores?", "Collagen production can make pores appear smaller.", ""),  # "smaller" is not "shrink"
+        ("how long does it take?", "Microneedling can reduce acne scars.", ""),  # not a yes/no question
+    ],
+)
+def test_yes_or_no_only_when_the_quoted_sentence_says_so(question, sentence, opening):
+    assert yes_or_no(read_question(question), sentence) == opening
+
+
+def test_the_shipped_weights_fit_the_features_the_reader_computes():
+    weights = load_weights()
+    assert weights.coef.shape == (len(FEATURES),)
+    assert json.loads(WEIGHTS_FILE.read_text())["features"] == list(FEATURES)
+
+
+# --- real answers on the real corpus --------------------------------------------------------------
+
+
+def _first_quote(answer) -> str:
+    return next(s.text for s in answer.sentences if s.citation is not None and not s.more)
+
+
+@pytest.mark.parametrize(
+    ("question", "answers", "not_this"),
+    [
+        ("can I wear sunscreen after microneedling", ("sunscreen", "spf"), "similar to a mild sunburn"),
+        ("do results from microneedling last forever", ("permanent", "last", "maintenance"), "several other advantages"),
+        ("does microneedling hurt?", ("numbing", "discomfort", "pain", "pinprick"), None),
+        ("what should I avoid before my appointment", ("pre-treatment", "before", "beforehand"), "After microneedling, it's crucial"),
+        ("Why does microneedling work?", ("injur", "collagen", "heal"), "expanding number of benefits"),
+    ],
+)
+def test_the_answer_opens_with_the_sentence_that_answers(engine, question, answers, not_this):
+    answer = engine.ask(question, reviewed=False)
+    lead = " ".join(s.text for s in answer.sentences if not s.more)[:400].lower()
+    first = _first_quote(answer)
+    assert any(word in lead for word in answers), answer.text
+    if not_this:
+        assert not_this not in first, answer.text
+
+
+def test_a_question_about_something_the_articles_never_name_says_so_first(engine):
+    answer = engine.ask("does it work on deep icepick scars", reviewed=False)
+    assert answer.text.startswith("Our articles don't mention icepick scars specifically"), answer.text
+    # then what they say about scars, after the sentence it refers back to ("Additionally, it ... treating scars")
+    assert "scars" in " ".join(s.text for s in answer.sentences if s.citation is not None and not s.more).lower()
+
+
+def test_an_everyday_question_gets_no_gap_line(engine):
+    for question in ("can I wear sunscreen after microneedling", "how many sessions do I need?"):
+        assert "don't mention" not in engine.ask(question, reviewed=False).text
+
+
+def test_the_short_answer_leads_and_the_rest_is_under_more_from_the_articles(engine):
+    answer = engine.ask("how many sessions do I need?", reviewed=False)
+    data = answer.to_json()
+    short = [s for s in answer.sentences if s.citation is not None and not s.more]
+    assert 1 <= len(short) <= 5
+    assert data["more_from_the_articles"] == answer.more
+    for s in answer.sentences:
+        assert (s.text in data["answer"]) != s.more or s.citation is None
+    numbers = {c["n"] for c in data["citations"]}
+    assert {n for s in answer.sentences for n in s.cited} <= numbers  # every marker, short or more, has its source
+
+
+def test_the_reader_off_quotes_in_reading_order_as_before(engine):
+    from chatbot.engine.engine import Engine
+
+    off = Engine(engine.settings.replace(reader=False), embedder=engine.embedder)
+    answer = off.ask("can I wear sunscreen after microneedling", reviewed=False)
+    assert not answer.more and all(not s.more for s in answer.sentences)
+
+
+def test_lead_answers_count_the_first_quoted_sentence_only(engine):
+    q = EvalQuestion("x", "can I wear sunscreen after microneedling", "general", "dev", facts=(("SPF 30", "sunscreen"),))
+    answer = engine.ask(q.question, reviewed=False)
+    assert lead_found(q, answer) is True
+    assert lead_found(EvalQuestion("y", q.question, "urgent", "dev", facts=q.facts), answer) is None
+    late = EvalQuestion("z", q.question, "general", "dev", facts=(("no such phrase anywhere",),))
+    assert lead_found(late, answer) is False
