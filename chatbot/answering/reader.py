@@ -218,25 +218,6 @@ _TIME_WORDS = frozenset(
 """Times and counts: what they qualify is the topic, not them."""
 _TOPIC_AFTER = frozenset("my the a an on for with about of your their his her around near under in".split())
 """Words after which a word names a thing ("on my neck", "for rosacea")."""
-ASKED_MAX_WORDS = 14
-"""Longer questions tell a story ("my friend went to Ibiza..."): their rare words are context, not what is asked."""
-
-
-def _asked(text: str) -> list[str]:
-    """The sentences of ``text`` that ask (end in "?", or all of it when none does), when short enough to be one topic."""
-    sentences = re.findall(r"[^.!?]+[.!?]*", text)
-    asked = [s for s in sentences if s.rstrip().endswith("?")] or sentences
-    return [s for s in asked if len(_WORD.findall(s)) <= ASKED_MAX_WORDS]
-
-
-def _variant(word: str, vocabulary: frozenset[str]) -> bool:
-    """Whether ``word`` is another form of an article word ("riskier", "moisturiser" for "moisturizer")."""
-    root = word[: max(4, len(word) - 3)]
-    return any(v.startswith(root) for v in vocabulary)
-
-
-_NOT_A_TOPIC_AFTER = frozenset("i you it we they he she can could will would should to do does did don't doesn't not i'm".split())
-"""Words after which a word is a verb ("can I wear", "it worsens")."""
 
 
 CHAT_WORDS = frozenset(
