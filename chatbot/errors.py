@@ -120,3 +120,14 @@ class AccountDisabledError(LoginError):
 
 class MessageCatalogueError(ChatbotError):
     """The translated message catalogue (``chatbot/languages/messages.yaml``) cannot be used."""
+
+
+class RateLimitedError(ChatbotError):
+    """A question over one of the limits (per visitor, per address, per day); nothing was counted."""
+
+    def __init__(self, message: str, *, limit: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.limit = limit
+        """Which limit: ``visitor``, ``ip`` or ``day`` (``chatbot.store.rate_limits.Limit.name``)."""
+        self.retry_after = retry_after
+        """Whole seconds until the window that is full ends."""
