@@ -91,6 +91,17 @@ def check(spec: dict, path: str, method: str, response: httpx.Response) -> None:
         assert int(response.headers["Retry-After"]) >= 1
 
 
+def logged(server: WebServer, wanted) -> list:
+    """The feedback records ``wanted`` picks, once the server's writer thread has stored them (answers are
+    logged off the answer path); bounded."""
+    deadline = time.monotonic() + 30
+    while True:
+        found = [r for r in FeedbackStore(server.settings).records() if wanted(r)]
+        if found or time.monotonic() > deadline:
+            return found
+        time.sleep(0.2)
+
+
 def test_an_answer_is_the_ask_json_plus_its_conversation_and_answer_ids(server, spec, engine):
     response = server.post("/api/v1/answers", {"question": "Does microneedling hurt?"})
     assert response.status_code == 200, response.text
@@ -110,7 +121,7 @@ def test_a_follow_up_is_read_with_the_conversation_kept_on_the_server(server, sp
     assert follow_up.json()["conversation_id"] == first["conversation_id"] != alone["conversation_id"]
     assert follow_up.json()["answer"] == engine.ask("How long do the results last?", ["Can microneedling reduce pore size?"]).text
     assert follow_up.json()["answer"] != alone["answer"] == engine.ask("How long do the results last?").text
-    [record] = [r for r in FeedbackStore(server.settings).records() if r.answer == follow_up.json()["answer"]]
+    [record] = logged(server, lambda r: r.answer == follow_up.json()["answer"])
     assert record.history == ("Can microneedling reduce pore size?",) and record.session_id == first["conversation_id"]
 
 

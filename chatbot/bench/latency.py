@@ -48,6 +48,7 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
+from chatbot.bench.api_load import print_api_load  # noqa: E402
 from chatbot.bench.cold import measure_cold_start  # noqa: E402
 from chatbot.settings import Settings, load_settings  # noqa: E402
 
@@ -403,6 +404,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"\ncold start (median of {max(1, args.cold_runs)} fresh interpreters; wall time from launch):")
         print("\n".join(f"  {line}" for line in cold.lines()))
         print(f"machine: {os.cpu_count()} cores, load average {load:.1f} while measuring (other work inflates every number)")
+        print_api_load(settings, [q for q, _ in pairs])
         profile = ""
         if args.profile or uncached.p50_ms > TARGET_P50_MS:
             profile = profile_uncached(engine, pairs[:PROFILE_QUESTIONS])

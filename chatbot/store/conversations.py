@@ -12,6 +12,8 @@ import json
 import secrets
 import threading
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from chatbot.errors import FeedbackStoreError
@@ -31,6 +33,16 @@ def new_conversation_id() -> str:
 
 def is_conversation_id(text: str) -> bool:
     return len(text) == 32 and all(c in "0123456789abcdef" for c in text)
+
+
+@dataclass(frozen=True)
+class Admission:
+    """What became of a question offered to a conversation (``ConversationStore.admit``)."""
+
+    history: tuple[str, ...]
+    """The questions asked before it, oldest first (redacted)."""
+    status: str = "admitted"
+    """``admitted`` (stored and counted), ``unknown`` (no such conversation) or ``full``; only the first is stored."""
 
 
 class ConversationStore:
@@ -57,23 +69,40 @@ class ConversationStore:
 
         Raises ``FeedbackStoreError`` when the database cannot be written.
         """
+        admission = self.admit(conversation_id, question, new=True, max_questions=10**9)
+        return len(admission.history) + 1
+
+    def admit(self, conversation_id: str, question: str, *, new: bool, max_questions: int,
+              count: Callable[[Tx], None] | None = None) -> Admission:
+        """In one transaction: read the conversation, ``count`` the question (``RateLimiter.counter``) and append it.
+
+        ``new``: the caller just made the id up (a new conversation); otherwise an unknown id is
+        ``unknown``. A conversation holding ``max_questions`` is ``full``. Neither is counted nor stored.
+        Raises what ``count`` raises (``RateLimitedError``: nothing stored) and ``FeedbackStoreError``.
+        """
         now = _now()
         prune_before = self._prune_due()
 
-        def append(tx: Tx) -> int:
+        def admit(tx: Tx) -> Admission:
             if prune_before is not None:
                 tx.run("DELETE FROM conversations WHERE updated_at < :before", before=prune_before)
             lock = " FOR UPDATE" if tx.dialect == "postgresql" else ""  # two questions at once in one conversation keep both
             row = tx.one(f"SELECT questions FROM conversations WHERE id = :id{lock}", id=conversation_id)
+            history = tuple(_questions(row["questions"])) if row is not None else ()
+            if row is None and not new:
+                return Admission((), "unknown")
+            if len(history) >= max_questions:
+                return Admission(history, "full")
+            if count is not None:
+                count(tx)
+            questions = json.dumps([*history, redact(question)])
             if row is None:
-                tx.conn.execute(schema.conversations.insert().values(
-                    id=conversation_id, created_at=now, updated_at=now, questions=json.dumps([redact(question)])))
-                return 1
-            questions = [*_questions(row["questions"]), redact(question)]
-            tx.run("UPDATE conversations SET questions = :q, updated_at = :now WHERE id = :id", q=json.dumps(questions), now=now, id=conversation_id)
-            return len(questions)
+                tx.conn.execute(schema.conversations.insert().values(id=conversation_id, created_at=now, updated_at=now, questions=questions))
+            else:
+                tx.run("UPDATE conversations SET questions = :q, updated_at = :now WHERE id = :id", q=questions, now=now, id=conversation_id)
+            return Admission(history)
 
-        return self.db.write(append, serial=False)
+        return self.db.write(admit, serial=False)
 
     def _prune_due(self) -> str | None:
         with self._lock:

@@ -80,6 +80,10 @@ class RateLimiter:
         Raises ``RateLimitedError`` when a limit is full (nothing is counted then), and
         ``FeedbackStoreError`` when the database cannot be written.
         """
+        self.db.write(self.counter(limits), serial=False)
+
+    def counter(self, limits: Sequence[Limit]) -> Callable[[Tx], None]:
+        """``take`` as a step of a caller's own transaction (``ConversationStore.admit``): raising rolls it all back."""
         now = int(self.clock())
         prune = self._prune_due(now)
 
@@ -95,7 +99,7 @@ class RateLimiter:
                         limit=limit.name, retry_after=max(1, start + limit.seconds - now),
                     )
 
-        self.db.write(count, serial=False)
+        return count
 
     def used(self, limit: Limit) -> int:
         """Questions counted against ``limit`` in its current window."""

@@ -32,7 +32,6 @@ from chatbot.errors import ChatbotError, FeedbackStoreError, InvalidQuestionErro
 from chatbot.knowledge.corpus import load_common_questions
 from chatbot.languages.messages import load_messages
 from chatbot.settings import Settings
-from chatbot.store.conversations import ConversationStore, new_conversation_id
 from chatbot.store.feedback import FeedbackStore
 from chatbot.web.errors import ApiError, unexpected
 from chatbot.web.limits import QuestionGate, visitor_language
@@ -57,8 +56,10 @@ class AnswersApi:
         self.loader = loader
         self.messages = load_messages(settings.messages_file)
         self.gate = QuestionGate(settings, self.messages)
-        self.conversations = ConversationStore(settings)
-        self.feedback = FeedbackStore(settings)
+        self.answer_log = FeedbackStore(settings, background=True)
+        """Answers are logged off the answer path (a writer thread), as the chat does on PostgreSQL."""
+        self.ratings = FeedbackStore(settings, background=False)
+        """Ratings are written before the reply, so an unknown ``answer_id`` gets 404 (they are rare)."""
         self.pool = ThreadPoolExecutor(max_workers=max(1, settings.api_answer_threads), thread_name_prefix="api-answer")
 
     def routes(self) -> list[Route]:
@@ -80,21 +81,19 @@ class AnswersApi:
         ask = answer_request(await read_json(request, self.settings), self.settings)
         visitor = visitor_id(request)
         language = visitor_language(request, ask.language, self.messages)
-        conversation_id, history = await self._in_pool(self._conversation, ask, language)
-        await self._in_pool(self.gate.take, request, visitor=visitor, language=language)
         engine = await self._engine(language)
         if "text/event-stream" in request.headers.get("accept", ""):
+            conversation_id, history = await self._in_pool(self.gate.admit, request, ask, visitor=visitor, language=language)
             return await event_stream(self.pool, lambda: self._stream(engine, ask, conversation_id, history), self._refusal)
         try:
-            answer = await self._in_pool(engine.ask, ask.question, history)
+            return JSONResponse(await self._in_pool(self._answer, engine, request, ask, visitor, language))
         except Exception as exc:  # noqa: BLE001 - each kind becomes its own refusal
             raise self._refusal(exc) from None
-        return JSONResponse(await self._in_pool(self._finish, answer, ask, conversation_id, history))
 
     async def rate(self, request: Request) -> Response:
         rating = feedback_request(await read_json(request, self.settings), self.settings)
         try:
-            await self._in_pool(self.feedback.rate, rating.answer_id, rating.rating, rating.comment)
+            await self._in_pool(self._rate, rating.answer_id, rating.rating, rating.comment)
         except FeedbackStoreError as exc:
             if "does not exist" in str(exc):
                 raise ApiError(404, "answer_not_found", "No answer has this answer_id; rate an answer this server returned.", "answer_id") from None
@@ -120,22 +119,14 @@ class AnswersApi:
 
     # --- steps -----------------------------------------------------------------------
 
-    def _conversation(self, ask: AnswerRequest, language: str) -> tuple[str, tuple[str, ...]]:
-        """The conversation's id and earlier questions; a new conversation when ``conversation_id`` is null."""
-        if ask.conversation_id is None:
-            return new_conversation_id(), ()
-        try:
-            questions = self.conversations.questions(ask.conversation_id)
-        except FeedbackStoreError as exc:  # answer without the earlier questions rather than not at all
-            log.error("conversation not read (answering without its history): %s", exc)
-            return ask.conversation_id, ()
-        if questions is None:
-            raise ApiError(404, "conversation_not_found",
-                           "This conversation is not known here (it may have expired); send conversation_id null to start a new one.",
-                           "conversation_id")
-        if len(questions) >= self.settings.max_conversation_questions:
-            raise ApiError(409, "conversation_full", self.messages.text("conversation_full", language), "conversation_id")
-        return ask.conversation_id, questions[-self.settings.max_history_turns:]
+    def _answer(self, engine: AnswerEngine, request: Request, ask: AnswerRequest, visitor: str | None, language: str) -> dict[str, Any]:
+        """Admit, answer and log one question on an answer thread (one hop from the event loop)."""
+        conversation_id, history = self.gate.admit(request, ask, visitor=visitor, language=language)
+        return self._finish(engine.ask(ask.question, history), ask, conversation_id, history)
+
+    def _rate(self, answer_id: str, rating: int, comment: str) -> None:
+        self.answer_log.flush(timeout=10)  # the answer's own log entry first
+        self.ratings.rate(answer_id, rating, comment)
 
     async def _engine(self, language: str) -> AnswerEngine:
         engine = self.loader.ready(self.settings)
@@ -155,16 +146,12 @@ class AnswersApi:
             yield piece if isinstance(piece, str) else self._finish(piece, ask, conversation_id, history)
 
     def _finish(self, answer: Answer, ask: AnswerRequest, conversation_id: str, history: tuple[str, ...]) -> dict[str, Any]:
-        """Log the answer and the conversation's new question; the reply's JSON."""
+        """Queue the answer's log entry; the reply's JSON."""
         answer_id = None
         try:
-            answer_id = self.feedback.log_answer(session_id=conversation_id, question=ask.question, history=history, answer=answer)
+            answer_id = self.answer_log.log_answer(session_id=conversation_id, question=ask.question, history=history, answer=answer)
         except FeedbackStoreError as exc:
             log.error("question not logged: %s", exc)
-        try:
-            self.conversations.add(conversation_id, ask.question)
-        except FeedbackStoreError as exc:
-            log.error("conversation not stored (follow-ups will lack this question): %s", exc)
         return answer.to_json() | {"conversation_id": conversation_id, "answer_id": answer_id}
 
     def _refusal(self, exc: BaseException) -> ApiError:
