@@ -2,6 +2,10 @@
 
 Run with ``make run`` (127.0.0.1:8501). Pages live in ``pages/``; they only call the
 ``chatbot`` package. The staff section lists ``pages/quality.py`` when it exists.
+
+Visitors see the chat and nothing else: the navigation is hidden until a staff login. Staff
+open ``/staff`` (or any staff page's URL), log in there, and then get the navigation; every
+staff page still checks the login itself (``pages.staff_login.require_staff``).
 """
 
 from __future__ import annotations
@@ -9,6 +13,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import streamlit as st
+
+from pages.staff_login import SESSION_KEY
 
 HERE = Path(__file__).resolve().parent
 
@@ -25,7 +31,8 @@ staff_pages.append(st.Page("pages/accounts.py", title="Accounts", icon=":materia
 navigation = st.navigation(
     {
         "Chat": [st.Page("pages/chat.py", title="Chat", icon=":material/chat:", default=True)],
-        "Staff (log in)": staff_pages,
-    }
+        "Staff": staff_pages,
+    },
+    position="sidebar" if SESSION_KEY in st.session_state else "hidden",
 )
 navigation.run()

@@ -132,3 +132,14 @@ class MessageCatalogueError(ChatbotError):
 
 class LanguagePatternsError(ChatbotError):
     """A guardrail language file (``chatbot/guardrail/languages/*.yaml``) is missing or cannot be used."""
+
+
+class RateLimitedError(ChatbotError):
+    """A question over one of the limits (per visitor, per address, per day); nothing was counted."""
+
+    def __init__(self, message: str, *, limit: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.limit = limit
+        """Which limit: ``visitor``, ``ip`` or ``day`` (``chatbot.store.rate_limits.Limit.name``)."""
+        self.retry_after = retry_after
+        """Whole seconds until the window that is full ends."""

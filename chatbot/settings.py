@@ -283,6 +283,35 @@ class Settings:
     starter_questions: int = 4
     """Common questions offered as buttons on an empty chat: enough to show the range, few enough to read."""
 
+    # --- the website widget and the public API (chatbot/web, chatbot/store/rate_limits.py) -------------
+    widget_origins: str = ""
+    """Comma-separated sites (``https://www.clinic.example``) whose pages may embed the widget and call the
+    API from a browser (CORS); other origins get 403. Empty: only pages of this server itself (``/widget-demo``).
+    ``*`` lets any site embed it (a public demo, never a clinic's site: every visit then costs the clinic)."""
+    visitor_questions_per_minute: int = 20
+    """Questions one visitor (one browser tab's random id) may ask a minute. A person reads an answer for
+    10 s or more before asking again; 20 leaves room for the starter and related-question buttons."""
+    ip_questions_per_minute: int = 20
+    """Questions one client address may ask a minute, whatever visitor id it sends: a script that invents
+    ids is still held to it. Raise it when many visitors share one address (a clinic's own wifi behind NAT)."""
+    questions_per_day: int = 5000
+    """Questions the whole installation answers a day (UTC), all visitors and instances together: a clinic
+    site sees tens to hundreds; 5,000 only stops a runaway script from filling the feedback table."""
+    max_body_bytes: int = 16_384
+    """Largest API request body: a question of ``max_question_chars`` characters in JSON (up to 4 bytes
+    each in UTF-8 at worst, 8 KB) plus the other fields fits twice over."""
+    max_conversation_questions: int = 50
+    """Questions one conversation may hold on the server; after that the visitor starts a new conversation.
+    Only the last ``max_history_turns`` are read for follow-ups, so this only bounds what is kept."""
+    conversation_days: int = 7
+    """Conversations not used for this long are deleted (the questions stay in the feedback table)."""
+    api_engine_wait_seconds: float = 30.0
+    """How long an API request waits for an answer engine that is still loading before it gets 503 with
+    ``Retry-After``: about three loads on an idle machine, and well within a browser's patience."""
+    api_answer_threads: int = 4
+    """Threads that answer API questions. Answers are CPU-bound on ``query_threads`` torch threads each;
+    two per core keeps both cores busy while one thread waits on the database."""
+
     # --- staff accounts and the audit log (chatbot/store/accounts.py, chatbot/store/audit.py) -------------
     staff_lockout_attempts: int = 5
     """Wrong passwords in a row after which the tries for a name are slowed down

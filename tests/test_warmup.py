@@ -104,8 +104,9 @@ def test_chat_renders_before_the_engine_and_a_question_asked_meanwhile_is_answer
 
 
 def test_serve_starts_loading_the_engine_before_the_server_runs(built_settings, monkeypatch):
-    """``chatbot serve`` hands over to Streamlit only once the engine's load has begun."""
-    from streamlit.web import cli as streamlit_cli
+    """``chatbot serve`` hands over to the server (Streamlit's ``st.App`` with the API routes) only once
+    the engine's load has begun."""
+    from streamlit.web.server.starlette.starlette_app import App
 
     import chatbot.cli.serve
     import chatbot.engine.warmup
@@ -113,13 +114,13 @@ def test_serve_starts_loading_the_engine_before_the_server_runs(built_settings, 
     seen = {}
     loader = EngineLoader()
     monkeypatch.setattr(chatbot.engine.warmup, "LOADER", loader)
-    monkeypatch.setattr(streamlit_cli, "main", lambda: seen.update(state=loader.state(built_settings), argv=list(chatbot.cli.serve.sys.argv)))
+    monkeypatch.setattr(App, "run", lambda app, *, config: seen.update(state=loader.state(built_settings), config=config, app=app))
     monkeypatch.setattr(chatbot.cli.serve.sys, "argv", ["chatbot"])
     assert chatbot.cli.serve.serve(built_settings, port=8765) == 0
     assert seen["state"] in ("loading", "ready")
-    assert seen["argv"][:3] == ["streamlit", "run", str(chatbot.cli.serve.APP)]
-    assert "--server.address" in seen["argv"] and seen["argv"][seen["argv"].index("--server.address") + 1] == "127.0.0.1"
-    assert seen["argv"][seen["argv"].index("--browser.gatherUsageStats") + 1] == "false"
+    assert seen["app"].script_path == chatbot.cli.serve.APP
+    assert seen["config"]["server.address"] == "127.0.0.1" and seen["config"]["server.port"] == 8765
+    assert seen["config"]["browser.gatherUsageStats"] is False
     assert loader.wait(built_settings, timeout=FIRST_RUN_SECONDS).ask("Does microneedling hurt?").citations
 
 

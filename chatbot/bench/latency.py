@@ -54,6 +54,7 @@ from chatbot.bench.answers import (  # noqa: E402
     measure_uncached,
     profile_uncached,
 )
+from chatbot.bench.api_load import print_api_load  # noqa: E402
 from chatbot.bench.baseline import measure_baseline  # noqa: E402
 from chatbot.bench.cold import measure_cold_start  # noqa: E402
 from chatbot.bench.multilingual import measure_multilingual  # noqa: E402
@@ -135,6 +136,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"\ncold start (median of {max(1, args.cold_runs)} fresh interpreters; wall time from launch):")
         print("\n".join(f"  {line}" for line in cold.lines()))
         print(f"machine: {os.cpu_count()} cores, load average {load:.1f} while measuring (other work inflates every number)")
+        print_api_load(settings, [q for q, _ in pairs])
         profile = ""
         if args.profile or uncached.p50_ms > TARGET_P50_MS:
             profile = profile_uncached(engine, pairs[:PROFILE_QUESTIONS])

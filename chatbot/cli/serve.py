@@ -1,11 +1,14 @@
-"""``chatbot serve``: the Streamlit app, with the answer engine loading from the moment it starts.
+"""``chatbot serve``: the chat pages, the public API and the website widget on one port, with the
+answer engine loading from the moment the server starts.
 
 ``streamlit run app.py`` only runs the app's code when the first visitor arrives, so the
 first visitor would wait for the model to load. This starts the load in a background
-thread of the server process first (``chatbot.engine.warmup.LOADER``), then hands the process
-to Streamlit; the pages find the engine loading, or loaded, in the same loader.
+thread of the server process first (``chatbot.engine.warmup.LOADER``), then serves the
+``st.App`` of ``chatbot.web.app`` (Streamlit's pages plus ``/api/v1``, ``/widget.js`` and
+``/widget-demo``) in this process; the pages and the API find the engine loading, or loaded,
+in the same loader.
 
-It refuses to start with a ``CHATBOT_STAFF_PASSWORD`` that fails the password policy, passes
+It refuses to start with a ``CHATBOT_STAFF_PASSWORD`` that fails the password policy, gives
 Streamlit an upload limit equal to ``batch_max_bytes`` (rounded up to whole MB), and closes two
 doors Streamlit leaves open (``harden_streamlit``).
 """
@@ -16,11 +19,13 @@ import logging
 import math
 import sys
 from pathlib import Path
+from typing import Any
 
 from chatbot.settings import Settings
 
-APP = Path(__file__).resolve().parents[2] / "app.py"
 log = logging.getLogger(__name__)
+
+APP = Path(__file__).resolve().parents[2] / "app.py"
 
 
 def upload_limit_mb(settings: Settings) -> int:
@@ -48,32 +53,33 @@ def harden_streamlit() -> None:
     PagesManager.uses_pages_directory = False
 
 
-def streamlit_argv(app: Path, *, address: str, port: int, extra: list[str]) -> list[str]:
-    """``streamlit run`` arguments: loopback unless told otherwise, headless, no usage statistics."""
-    return [
-        "streamlit", "run", str(app), "--server.address", address, "--server.port", str(port),
-        "--server.headless", "true", "--browser.gatherUsageStats", "false", *extra,
-    ]
+def server_config(*, address: str, port: int, upload_mb: int = 1) -> dict[str, Any]:
+    """Streamlit's server options: loopback unless told otherwise, headless, no usage statistics,
+    uploads no larger than the batch limit."""
+    return {
+        "server.address": address, "server.port": port, "server.headless": True, "browser.gatherUsageStats": False,
+        "server.maxUploadSize": upload_mb,
+    }
 
 
-def serve(settings: Settings, *, address: str = "127.0.0.1", port: int = 8501, extra: list[str] | None = None) -> int:
-    """Start loading the engine, then run Streamlit in this process until it is stopped."""
-    from streamlit.web import cli as streamlit_cli
+def serve(settings: Settings, *, address: str = "127.0.0.1", port: int = 8501) -> int:
+    """Start loading the engine, then serve the app in this process until it is stopped.
 
+    Raises ``ChatbotError`` when the app is missing or a web setting (``CHATBOT_WIDGET_ORIGINS``) is malformed.
+    """
     from chatbot.engine.warmup import LOADER
+    from chatbot.store.passwords import check_shared_password
+    from chatbot.web.app import build_app
 
     if not APP.is_file():
         from chatbot.errors import ChatbotError
 
         raise ChatbotError(f"the app is missing ({APP}); run `chatbot serve` from a clone of the project")
-    from chatbot.store.passwords import check_shared_password
-
     check_shared_password(settings.staff_password, min_chars=settings.staff_password_min_chars, min_score=settings.staff_password_min_score)
+    app = build_app(settings, APP)
     harden_streamlit()
     LOADER.start(settings)
-    sys.argv = streamlit_argv(APP, address=address, port=port, extra=["--server.maxUploadSize", str(upload_limit_mb(settings)), *(extra or [])])
-    try:
-        streamlit_cli.main()
-    except SystemExit as exc:  # click ends the process this way; keep its code
-        return int(exc.code or 0)
+    # App.run reads the launcher's folder for .streamlit/config.toml (no file watcher, no usage statistics)
+    sys.argv = [str(APP)]
+    app.run(config=server_config(address=address, port=port, upload_mb=upload_limit_mb(settings)))
     return 0

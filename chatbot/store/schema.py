@@ -140,5 +140,27 @@ reviewed_state = Table(
     CheckConstraint("id = 1", name="reviewed_state_one_row"),
 )
 
-TABLES = (feedback, staff_accounts, login_attempts, login_lockouts, login_counters, audit_log, reviewed_answers, reviewed_revisions, reviewed_history, reviewed_state)
+rate_limit_counters = Table(
+    "rate_limit_counters", metadata,
+    Column("subject", Text, nullable=False),                    # visitor:<id>, ip:<address> or day (chatbot/store/rate_limits.py)
+    Column("window_start", Integer, nullable=False),            # seconds since the epoch (UTC)
+    Column("hits", Integer, nullable=False),                    # questions counted in the window
+    Column("expires_at", Integer, nullable=False),              # end of the window: rows past it are deleted
+    PrimaryKeyConstraint("subject", "window_start"),
+    Index("rate_limit_counters_expires", "expires_at"),
+)
+
+conversations = Table(
+    "conversations", metadata,
+    Column("id", Text, primary_key=True),                       # random (32 hex digits); the API's conversation_id
+    Column("created_at", Text, nullable=False),
+    Column("updated_at", Text, nullable=False),
+    Column("questions", Text, nullable=False, server_default="[]"),  # JSON list of the questions asked, redacted
+    Index("conversations_updated", "updated_at"),
+)
+
+TABLES = (
+    feedback, staff_accounts, login_attempts, login_lockouts, login_counters, audit_log, reviewed_answers, reviewed_revisions,
+    reviewed_history, reviewed_state, rate_limit_counters, conversations,
+)
 """In an order that respects the foreign key (answers before their revisions): the order of an import."""
