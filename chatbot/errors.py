@@ -42,6 +42,17 @@ class InvalidQuestionError(ChatbotError):
     exit_code = 2
 
 
+class RateLimitedError(ChatbotError):
+    """Too many questions from one session, one client or in one day (``chatbot.store.limits``)."""
+
+    exit_code = 4
+
+    def __init__(self, message: str, *, retry_after: float = 60.0, scope: str = "") -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+        self.scope = scope
+
+
 class FeedbackStoreError(ChatbotError):
     """The feedback database cannot be written."""
 

@@ -34,6 +34,9 @@ def serve(settings: Settings, *, address: str = "127.0.0.1", port: int = 8501, e
         from chatbot.errors import ChatbotError
 
         raise ChatbotError(f"the app is missing ({APP}); run `chatbot serve` from a clone of the project")
+    from chatbot.store.retention import purge_at_start
+
+    purge_at_start(settings)  # client records older than CHATBOT_RETENTION_DAYS go before the first visitor comes
     LOADER.start(settings)
     sys.argv = streamlit_argv(APP, address=address, port=port, extra=extra or [])
     try:

@@ -38,7 +38,9 @@ feedback = Table(
     Column("rated_at", Text),
     Column("language", Text, nullable=False, server_default="en"),   # ISO 639-1 code of the question
     Column("uid", Text),                                        # made by the writer, so a retried insert is never stored twice
+    Column("size", Integer, nullable=False, server_default="0"),     # bytes of client text, counted against the quota
     Index("feedback_created", "created_at"),
+    Index("feedback_session", "session_id"),
     Index("feedback_uid", "uid", unique=True),
 )
 
@@ -129,5 +131,27 @@ reviewed_state = Table(
     CheckConstraint("id = 1", name="reviewed_state_one_row"),
 )
 
+client_usage = Table(
+    "client_usage", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("bytes", Integer, nullable=False, server_default="0"),    # SUM(feedback.size): what the client quota counts
+    Column("dropped", Integer, nullable=False, server_default="0"),  # oldest records dropped to stay under the quota
+    Column("dropped_at", Text),                                 # when the last one was
+    CheckConstraint("id = 1", name="client_usage_one_row"),
+)
+
+rate_counts = Table(
+    "rate_counts", metadata,
+    Column("bucket", Text, nullable=False),                     # what is counted: a hashed session or client, or the instance
+    Column("period", Text, nullable=False),                     # "m:<minute>" or "d:<day>" (UTC)
+    Column("hits", Integer, nullable=False),
+    Column("expires", Text, nullable=False),                    # ISO-8601; rows past it are deleted
+    PrimaryKeyConstraint("bucket", "period"),
+    Index("rate_counts_expires", "expires"),
+)
+
 TABLES = (feedback, staff_accounts, login_attempts, login_lockouts, audit_log, reviewed_answers, reviewed_revisions, reviewed_history, reviewed_state)
 """In an order that respects the foreign key (answers before their revisions): the order of an import."""
+
+BOOKKEEPING = (client_usage, rate_counts)
+"""Counters the app keeps for itself (revision 0002): never imported or exported, rebuilt as needed."""
