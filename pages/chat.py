@@ -17,9 +17,10 @@ import streamlit as st
 
 from chatbot.answering.model import Answer
 from chatbot.answering.presentation import escape_markdown
-from chatbot.errors import ChatbotError, FeedbackStoreError, InvalidQuestionError
+from chatbot.errors import ChatbotError, FeedbackStoreError, InvalidQuestionError, RateLimitedError
 from chatbot.guardrail.classifier import DISCLAIMER
 from chatbot.knowledge.corpus import CommonQuestion, load_common_questions
+from chatbot.store.limits import RateLimiter, chat_buckets
 from pages.common import Exchange, current_settings, engine_ready, feedback_store, get_engine, render_answer, start_engine
 
 log = logging.getLogger(__name__)
@@ -36,6 +37,7 @@ GETTING_READY = "Getting ready: the answer engine is still starting. Your questi
 settings = current_settings()
 start_engine(settings)  # normally already loading since the server started (`chatbot serve`)
 store = feedback_store(settings)
+limiter = RateLimiter(settings)
 
 st.session_state.setdefault(EXCHANGES, [])
 st.session_state.setdefault(NEXT_ID, 1)
@@ -114,6 +116,18 @@ def render_exchange(ex: Exchange) -> None:
         render_feedback(ex)
 
 
+def over_limit() -> str | None:
+    """Count this question against the session's and the client's per-minute limits and the day's; why it may not be asked."""
+    try:
+        limiter.count(chat_buckets(settings, session=st.session_state[SESSION_ID], client=st.context.ip_address))
+    except RateLimitedError as exc:
+        log.warning("question refused: %s limit reached", exc.scope)
+        return f"Sorry, {exc}."
+    except FeedbackStoreError as exc:  # the database is down: answering matters more than counting
+        log.error("question not counted: %s", exc)
+    return None
+
+
 def streamed_text(pieces: Iterator[str | Answer], final: list[Answer]) -> Iterator[str]:
     """The text pieces of ``engine.stream`` (escaped), keeping the final ``Answer`` in ``final``.
 
@@ -137,11 +151,19 @@ def streamed_text(pieces: Iterator[str | Answer], final: list[Answer]) -> Iterat
 
 def ask(question: str) -> None:
     """Answer ``question`` live: stream the text, then show the full answer with its sources."""
-    ex = Exchange(id=st.session_state[NEXT_ID], question=question, history=tuple(e.question for e in exchanges if e.answer))
+    # The engine reads the latest max_history_turns questions; only those are kept with the exchange and stored.
+    earlier = tuple(e.question for e in exchanges if e.answer)
+    ex = Exchange(id=st.session_state[NEXT_ID], question=question, history=earlier[-settings.max_history_turns:] if settings.max_history_turns > 0 else ())
     st.session_state[NEXT_ID] += 1
     with st.chat_message("user"):
         st.markdown(escape_markdown(question))
     with st.chat_message("assistant"):
+        refused = over_limit()
+        if refused:
+            ex.error = refused
+            exchanges.append(ex)
+            st.error(escape_markdown(refused), icon=":material/hourglass:")
+            return
         if engine_ready(settings):
             engine = get_engine(settings)
         else:  # asked in the seconds after a restart: wait for the engine, visibly; the question is kept
