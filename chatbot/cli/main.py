@@ -142,7 +142,7 @@ def _open_jsonl(path: Path) -> TextIO:
         raise ChatbotError(f"cannot read {path}: {exc.strerror}") from exc
 
 
-def parse_jsonl_line(line: str) -> tuple[str, list[str]]:
+def parse_jsonl_line(line: str) -> tuple[Any, list[str]]:
     """One JSONL line: a JSON string, or ``{"question": ..., "history": [...]}``. Raises ValueError.
 
     ``history`` holds the earlier questions as strings, or chat-style turns
@@ -155,10 +155,7 @@ def parse_jsonl_line(line: str) -> tuple[str, list[str]]:
     if isinstance(item, str):
         return item, []
     if isinstance(item, dict):
-        question = item.get("question")
-        if not isinstance(question, str):
-            raise ValueError('"question" must be a string')
-        return question, _history(item.get("history"))
+        return item.get("question"), _history(item.get("history"))  # a question that is not text: the engine says so
     raise ValueError('each line must be a JSON string or an object {"question": ..., "history": [...]}')
 
 
@@ -194,7 +191,8 @@ def answer_jsonl(engine, lines: Iterable[str], out: TextIO) -> int:
             record = {"question": None, "line": number, "error": f"line {number} is not valid JSON ({exc.msg})"}
         except (ValueError, TypeError, RecursionError, ChatbotError) as exc:
             message = str(exc) if not isinstance(exc, RecursionError) else "the line is nested too deeply to be a question"
-            record = {"question": question if isinstance(question, str) else None, "line": number, "error": message}
+            shown = question if isinstance(question, str | int | float | bool) else None  # echoed so the line can be found
+            record = {"question": shown, "line": number, "error": message}
         if "error" in record:
             failures += 1
         out.write(json.dumps(record, ensure_ascii=False) + "\n")
