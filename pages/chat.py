@@ -118,8 +118,9 @@ def render_exchange(ex: Exchange) -> None:
 
 def over_limit() -> str | None:
     """Count this question against the session's and the client's per-minute limits and the day's; why it may not be asked."""
+    address = st.context.ip_address  # None for a local session (and not a str under AppTest)
     try:
-        limiter.count(chat_buckets(settings, session=st.session_state[SESSION_ID], client=st.context.ip_address))
+        limiter.count(chat_buckets(settings, session=st.session_state[SESSION_ID], client=address if isinstance(address, str) else None))
     except RateLimitedError as exc:
         log.warning("question refused: %s limit reached", exc.scope)
         return f"Sorry, {exc}."

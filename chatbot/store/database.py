@@ -204,8 +204,7 @@ class Database:
     def _ensure_folder(self) -> None:
         assert self.path is not None
         try:
-            if not self.path.parent.exists():
-                self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)  # the mode applies to folders it creates
         except OSError as exc:
             raise self.error(
                 f"cannot create the folder {self.path.parent} for the database of {self.what} ({exc.strerror or exc}); "
