@@ -137,6 +137,8 @@ class LanguagePatternsError(ChatbotError):
 class RateLimitedError(ChatbotError):
     """A question over one of the limits (per visitor, per address, per day); nothing was counted."""
 
+    exit_code = 4
+
     def __init__(self, message: str, *, limit: str, retry_after: int) -> None:
         super().__init__(message)
         self.limit = limit

@@ -268,9 +268,14 @@ class Settings:
     """How long to wait for the PostgreSQL server to accept a connection."""
     database_pool_size: int = 5
     """Connections each app process keeps open to PostgreSQL (and up to twice as many more under load)."""
-    feedback_max_mb: int = 1024
-    """Upper bound on the feedback database size, so a flood of questions cannot fill the server's
-    disk. A record is about 2 KB: 1 GB holds roughly half a million questions."""
+    feedback_max_mb: float = 1024
+    """The client quota: bytes of text that client records (questions, history, answers, comments) may
+    take; past it the oldest are dropped (chatbot/store/quota.py). Staff data never counts or waits on it.
+    A record is 2-3 KB with at most 6 turns of history: 1 GB holds about 400,000 questions, far more
+    than ``retention_days`` of a clinic's traffic (``questions_per_day`` x 90 is 450,000)."""
+    retention_days: int = 90
+    """Client records older than this are deleted at start-up and by `chatbot privacy purge` (0: kept).
+    Three months covers a quarter of content-team review; older questions only matter as counts."""
     unanswered_group_similarity: float = 0.72
     """Cosine (all-MiniLM-L6-v2) at or above which an unanswered question joins a group of the
     content team's to-write list: rewordings of one question ("cost" / "price" / "how expensive",

@@ -17,9 +17,10 @@ import streamlit as st
 
 from chatbot.answering.model import Answer
 from chatbot.answering.presentation import escape_markdown
-from chatbot.errors import ChatbotError, FeedbackStoreError, InvalidQuestionError
+from chatbot.errors import ChatbotError, FeedbackStoreError, InvalidQuestionError, RateLimitedError
 from chatbot.guardrail.verdict import DISCLAIMER
 from chatbot.knowledge.corpus import CommonQuestion, load_common_questions
+from chatbot.store.rate_limits import RateLimiter, question_limits
 from pages.common import Exchange, current_settings, engine_ready, feedback_store, get_engine, render_answer, start_engine
 
 log = logging.getLogger(__name__)
@@ -36,6 +37,7 @@ GETTING_READY = "Getting ready: the answer engine is still starting. Your questi
 settings = current_settings()
 start_engine(settings)  # normally already loading since the server started (`chatbot serve`)
 store = feedback_store(settings)
+limiter = RateLimiter(settings)
 
 st.session_state.setdefault(EXCHANGES, [])
 st.session_state.setdefault(NEXT_ID, 1)
@@ -114,6 +116,25 @@ def render_exchange(ex: Exchange) -> None:
         render_feedback(ex)
 
 
+def _wait(seconds: int) -> str:
+    if seconds < 120:
+        return f"{seconds} seconds"
+    return f"{round(seconds / 60)} minutes" if seconds < 7200 else f"{round(seconds / 3600)} hours"
+
+
+def over_limit() -> str | None:
+    """Count this question against the session's and the client's per-minute limits and the day's; why it may not be asked."""
+    address = st.context.ip_address  # None for a local session (and not a str under AppTest)
+    try:
+        limiter.take(question_limits(settings, visitor=st.session_state[SESSION_ID], address=address if isinstance(address, str) else None))
+    except RateLimitedError as exc:
+        log.warning("question refused: %s limit reached", exc.limit)
+        return f"Sorry, this chat is {exc}. Please try again in {_wait(exc.retry_after)}."
+    except FeedbackStoreError as exc:  # the database is down: answering matters more than counting
+        log.error("question not counted: %s", exc)
+    return None
+
+
 def streamed_text(pieces: Iterator[str | Answer], final: list[Answer]) -> Iterator[str]:
     """The text pieces of ``engine.stream`` (escaped), keeping the final ``Answer`` in ``final``.
 
@@ -137,11 +158,19 @@ def streamed_text(pieces: Iterator[str | Answer], final: list[Answer]) -> Iterat
 
 def ask(question: str) -> None:
     """Answer ``question`` live: stream the text, then show the full answer with its sources."""
-    ex = Exchange(id=st.session_state[NEXT_ID], question=question, history=tuple(e.question for e in exchanges if e.answer))
+    # The engine reads the latest max_history_turns questions; only those are kept with the exchange and stored.
+    earlier = tuple(e.question for e in exchanges if e.answer)
+    ex = Exchange(id=st.session_state[NEXT_ID], question=question, history=earlier[-settings.max_history_turns:] if settings.max_history_turns > 0 else ())
     st.session_state[NEXT_ID] += 1
     with st.chat_message("user"):
         st.markdown(escape_markdown(question))
     with st.chat_message("assistant"):
+        refused = over_limit()
+        if refused:
+            ex.error = refused
+            exchanges.append(ex)
+            st.error(escape_markdown(refused), icon=":material/hourglass:")
+            return
         if engine_ready(settings):
             engine = get_engine(settings)
         else:  # asked in the seconds after a restart: wait for the engine, visibly; the question is kept

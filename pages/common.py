@@ -30,8 +30,10 @@ from chatbot.errors import ChatbotError
 from chatbot.guardrail.verdict import MEDICAL, OUT_OF_SCOPE, URGENT
 from chatbot.settings import Settings
 from chatbot.store.feedback import FeedbackStore
+from chatbot.store.retention import purge_at_start
+from pages import staff_login
 from pages.session import current_settings
-from pages.staff_login import current_staff, require_staff
+from pages.staff_login import current_staff
 
 __all__ = ["current_settings", "engine_key", "get_engine", "start_engine", "engine_ready", "require_staff", "current_staff", "render_answer",
            "Exchange", "safe_frame", "staff_table"]
@@ -41,6 +43,9 @@ log = logging.getLogger(__name__)
 
 # --- settings, engine, store ---------------------------------------------------------
 
+
+QUOTA_WARNING_SHARE = 0.9
+# Staff are told once client records fill this share of their quota, before any is dropped.
 
 ENGINE_WAIT_SECONDS = 600
 # How long a page waits for the answer engine to finish loading before it gives up with a message
@@ -83,7 +88,35 @@ def engine_ready(settings: Settings) -> bool:
 
 
 def feedback_store(settings: Settings) -> FeedbackStore:
+    purge_at_start(settings)  # once per process: client records past CHATBOT_RETENTION_DAYS go
     return FeedbackStore(settings)
+
+
+def require_staff(settings: Settings | None = None) -> Settings:
+    """The staff gate (``pages.staff_login.require_staff``), then the client-quota banner when it applies."""
+    settings = staff_login.require_staff(settings)
+    quota_banner(settings)
+    return settings
+
+
+def quota_banner(settings: Settings) -> None:
+    """Tell staff when visitors' records filled the client quota and the oldest were dropped (their own data is safe)."""
+    try:
+        usage = FeedbackStore(settings).usage()
+    except ChatbotError as exc:
+        log.warning("client quota not read: %s", exc)
+        return
+    if usage.dropping:
+        st.warning(
+            f"Client records reached their quota ({usage.quota_bytes / 1024 / 1024:g} MB, CHATBOT_FEEDBACK_MAX_MB): "
+            f"{usage.dropped:,} of the oldest were dropped to make room, the last at {usage.dropped_at:%Y-%m-%d %H:%M} UTC. "
+            "Logins, accounts, the audit log and reviewed answers are not affected. Raise the quota or lower "
+            "CHATBOT_RETENTION_DAYS if this is ordinary traffic.",
+            icon=":material/database:",
+        )
+    elif usage.share >= QUOTA_WARNING_SHARE:
+        st.info(f"Client records use {usage.share:.0%} of their quota ({usage.quota_bytes / 1024 / 1024:g} MB); "
+                "past it the oldest are dropped.", icon=":material/database:")
 
 
 # --- answers ----------------------------------------------------------------------------

@@ -1,8 +1,14 @@
 """Content team: what people asked, how they rated the answers, and which questions the
-articles do not answer yet (grouped into a to-write list). Password protected."""
+articles do not answer yet (grouped into a to-write list). Password protected.
+
+Every client text is shown redacted (``chatbot.store.redaction``) with today's rules, so a record
+stored before a rule existed shows no more than a new one. The session id, which ties one
+person's questions together, is shown to admins only: they handle data-subject requests
+(`chatbot privacy export | erase --session ID`)."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 import altair as alt
@@ -14,15 +20,23 @@ from chatbot.errors import ChatbotError
 from chatbot.guardrail.verdict import CATEGORIES, OUT_OF_SCOPE
 from chatbot.languages.detection import LANGUAGE_NAMES
 from chatbot.store.feedback import FeedbackRecord, group_similar
-from pages.common import feedback_store, get_engine, require_staff, safe_frame, staff_table
+from chatbot.store.redaction import redact
+from chatbot.store.staff import ADMIN
+from pages.common import current_staff, feedback_store, get_engine, require_staff, safe_frame, staff_table
 
 settings = require_staff()
 store = feedback_store(settings)
+show_sessions = current_staff().role == ADMIN
 
 st.title("Content team")
 st.caption("What people asked in the chat, how they rated the answers, and what the articles do not cover yet. Times are UTC.")
+def redacted(record: FeedbackRecord) -> FeedbackRecord:
+    return dataclasses.replace(record, question=redact(record.question), history=tuple(redact(h) for h in record.history),
+                               answer=redact(record.answer), comment=redact(record.comment))
+
+
 try:
-    records = store.records()
+    records = [redacted(r) for r in store.records()]
 except ChatbotError as exc:
     st.error(escape_markdown(str(exc)))
     st.stop()
@@ -38,7 +52,8 @@ def to_frame(items: list[FeedbackRecord]) -> pd.DataFrame:
                 "time": r.created_at, "date": r.created_at.date(), "question": r.question, "category": r.category,
                 "language": LANGUAGE_NAMES.get(r.language, r.language),
                 "rating": RATING_LABELS.get(r.rating, "Not rated"), "comment": r.comment, "answer": r.answer,
-                "sources": r.sources, "earlier questions": " | ".join(r.history), "session": r.session_id[:8], "id": r.id,
+                "sources": r.sources, "earlier questions": " | ".join(r.history),
+                **({"session": r.session_id} if show_sessions else {}), "id": r.id,
             }
             for r in items
         ]

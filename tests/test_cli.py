@@ -217,6 +217,54 @@ def test_jsonl_answers_every_line_and_reports_bad_ones(env, tmp_path):
     assert records[-1]["guardrail"]["category"] == "medical"  # the run went on after the bad lines
 
 
+def test_a_bad_line_in_the_middle_does_not_stop_the_run_and_chat_style_history_works(env, tmp_path):
+    lines = [
+        '"Does microneedling hurt?"',
+        "[" * 100_000 + "]" * 100_000,  # nested deeper than any parser allows
+        json.dumps({"question": "x", "history": [[[[[["deep"]]]]]]}),
+        json.dumps({"question": "How long do the results last?", "history": [
+            {"role": "user", "content": "Can microneedling reduce pore size?"},
+            {"role": "assistant", "content": "Microneedling can make pores look smaller [1]."},
+        ]}),
+        '"Is microneedling safe for dark skin?"',
+    ]
+    path = tmp_path / "questions.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = run(["ask", "--jsonl", str(path)], env, tmp_path)
+    assert "Traceback" not in result.stderr and "Error" not in result.stderr, result.stderr
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    assert len(records) == len(lines)
+    assert [("error" in r) for r in records] == [False, True, True, False, False]
+    assert records[1]["line"] == 2 and "nested too deeply" in records[1]["error"]
+    assert "chat turns" in records[2]["error"]
+    assert {c["article"] for c in records[3]["citations"]} & PORES  # the user's turn of the chat-style history was used
+    assert result.returncode == 3
+
+
+def test_a_reader_that_stops_early_ends_the_command_quietly(built_settings, tmp_path):
+    from chatbot.store.feedback import FeedbackStore
+
+    settings = make_settings(tmp_path, index_dir=built_settings.index_dir)
+    db = FeedbackStore(settings, background=False).db
+    now = "2026-01-01T00:00:00+00:00"
+    rows = [{"uid": f"u{i}", "created_at": now, "session_id": "s", "question": f"Does it hurt? {'x' * 500} {i}", "history": "[]",
+             "answer": "y" * 500, "citations": "[]", "category": "general", "language": "en", "comment": "", "size": 1000} for i in range(400)]
+
+    def insert(tx):
+        from chatbot.store.schema import feedback
+
+        tx.conn.execute(feedback.insert(), rows)
+
+    db.write(insert)
+    proc = subprocess.Popen([CHATBOT, "privacy", "export", "--session", "s"], env=chatbot_env(settings), cwd=tmp_path,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout.read(10)  # then the reader goes away, like `| head -c 10`, with about 400 KB still to come
+    proc.stdout.close()
+    stderr = proc.stderr.read().decode()
+    proc.wait(timeout=TIMEOUT)
+    assert stderr == "" and proc.returncode == 141
+
+
 def test_jsonl_reads_stdin(env, tmp_path):
     stdin = "\n".join(line for line, _ in JSONL_LINES) + "\n"
     result = run(["ask", "--jsonl", "-"], env, tmp_path, stdin=stdin)

@@ -163,20 +163,23 @@ def _cited(reply) -> bool:
 
 
 @pytest.mark.slow
-def test_a_full_feedback_database_keeps_the_chat_answering(chat_env, monkeypatch):
+def test_a_full_client_quota_keeps_the_chat_answering_and_rating(chat_env, monkeypatch):
     from conftest import chat, open_chat
 
     from chatbot.store.feedback import FeedbackStore
 
-    monkeypatch.setenv("CHATBOT_FEEDBACK_MAX_MB", "0")  # the smallest database the store allows: full after a few answers
+    monkeypatch.setenv("CHATBOT_FEEDBACK_MAX_MB", "0.03")  # about 30 KB: full after a few of these answers
     at = open_chat()
     long_question = "Does microneedling shrink pores? " * 59
-    replies = [chat(at, f"{long_question} ({i})") for i in range(24)]
-    assert all(_cited(r) for r in replies), "an answer went missing once the database was full"
-    saved = FeedbackStore(chat_env.replace(feedback_max_mb=0)).records()
-    assert 0 < len(saved) < len(replies), "the database never filled up: the test proves nothing"
+    replies = [chat(at, f"{long_question} ({i})") for i in range(16)]
+    assert all(_cited(r) for r in replies), "an answer went missing once the quota was full"
+    store = FeedbackStore(chat_env.replace(feedback_max_mb=0.03))
+    saved = store.records()
+    assert 0 < len(saved) < len(replies) and store.usage().dropped > 0, "the quota never filled up: the test proves nothing"
+    assert saved[0].question.endswith(f"({len(replies) - 1})")  # the newest is always kept
     at.feedback(key=f"rating-{len(replies)}").set_value(1).run()
-    assert any("could not be saved" in w.value for w in at.warning)
+    assert not any("could not be saved" in w.value for w in at.warning)
+    assert store.records()[0].rating == 1
     assert _cited(chat(at, "How many microneedling sessions will I need?"))
 
 

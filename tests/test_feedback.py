@@ -13,7 +13,8 @@ import pytest
 from conftest import ROOT, make_settings
 
 from chatbot.errors import FeedbackStoreError
-from chatbot.store.feedback import HELPFUL, NOT_HELPFUL, FeedbackStore, group_similar, redact
+from chatbot.store.feedback import HELPFUL, NOT_HELPFUL, FeedbackStore, group_similar
+from chatbot.store.redaction import redact
 
 
 @pytest.fixture(scope="module")
@@ -160,17 +161,16 @@ def test_a_file_that_is_not_a_database_gives_a_clear_message(tmp_path, pores_ans
     assert path.read_bytes().startswith(b"this is a spreadsheet")  # nothing was overwritten
 
 
-def test_a_full_database_gives_a_clear_message_and_keeps_earlier_records(tmp_path, pores_answer):
-    settings = make_settings(tmp_path, feedback_max_mb=0)  # the smallest size the store allows (MIN_PAGES)
+def test_a_full_client_quota_keeps_the_newest_records_without_an_error(tmp_path, pores_answer):
+    settings = make_settings(tmp_path, feedback_max_mb=0.02)  # about 20 KB: a handful of these records
     store = FeedbackStore(settings)
     long_question = "Does microneedling shrink pores? " * 60
-    saved = 0
-    with pytest.raises(FeedbackStoreError, match="is full .*CHATBOT_FEEDBACK_MAX_MB"):
-        for _ in range(200):
-            store.log_answer(session_id="s", question=long_question, history=[], answer=pores_answer)
-            saved += 1
-    assert saved > 0
-    assert len(store.records()) == saved
+    for i in range(40):
+        store.log_answer(session_id="s", question=f"{long_question}({i})", history=[], answer=pores_answer)
+    records = store.records()
+    assert 0 < len(records) < 40
+    assert [r.question[-4:] for r in records] == [f"({i})" for i in range(39, 39 - len(records), -1)]  # the newest, in order
+    assert store.usage().dropped == 40 - len(records)
 
 
 def test_rating_an_unknown_record_is_an_error(tmp_path, pores_answer):

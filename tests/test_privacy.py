@@ -139,3 +139,24 @@ def test_two_concurrent_chat_sessions_never_see_each_others_history(chat_env):
         follow = next(r for r in own if r.question == follow_up)
         [opening] = [r for r in own if r is not follow]
         assert follow.history == (opening.question,)  # its own earlier question, never the other session's
+
+
+@pytest.mark.slow
+def test_the_chat_stores_6_turns_of_history_and_stops_at_the_question_limit(chat_env, monkeypatch):
+    from conftest import chat, open_chat
+
+    from chatbot.store.feedback import FeedbackStore
+
+    monkeypatch.setenv("CHATBOT_QUESTIONS_PER_DAY", "8")  # the day's limit, not the minute's: no clock in the test
+    at = open_chat()
+    questions = ["Does microneedling hurt?", "How long is the redness?", "Can I wear makeup after?", "How many sessions?",
+                 "Does it help acne scars?", "Is it safe for dark skin?", "How long do results last?", "Can it shrink pores?"]
+    for question in questions:
+        reply = chat(at, question)
+        assert not reply.error, question
+    refused = chat(at, "And what about stretch marks?")
+    assert any("limit of 8 questions per day" in e.value for e in refused.error)
+    records = FeedbackStore(chat_env).records()
+    assert sorted(r.question for r in records) == sorted(questions)  # the refused question was neither answered nor stored
+    assert max(len(r.history) for r in records) == 6
+    assert records[0].history == tuple(questions[1:7])

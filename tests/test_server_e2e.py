@@ -19,7 +19,8 @@ from streamlit.testing.v1 import AppTest
 
 from chatbot.engine.engine import Engine
 from chatbot.knowledge.index import build_index
-from chatbot.store.feedback import FeedbackStore, redact
+from chatbot.store.feedback import FeedbackStore
+from chatbot.store.redaction import redact
 
 pytestmark = [pytest.mark.server, pytest.mark.slow]
 

@@ -1,5 +1,6 @@
 """The ``chatbot`` command: ingest, ask (one question or a JSONL file), eval, lint-corpus, serve, staff
-(``chatbot/cli/staff.py``), answers (``chatbot/cli/answers.py``), db (``chatbot/cli/db.py``).
+(``chatbot/cli/staff.py``), answers (``chatbot/cli/answers.py``), db (``chatbot/cli/db.py``), privacy
+(``chatbot/cli/privacy.py``).
 
 Errors print one line saying what to do and exit non-zero; no tracebacks.
 """
@@ -9,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -60,6 +62,10 @@ def _parser() -> argparse.ArgumentParser:
     from chatbot.cli.db import add_parser as add_db_parser
 
     add_db_parser(sub)
+
+    from chatbot.cli.privacy import add_parser as add_privacy_parser
+
+    add_privacy_parser(sub)
     return parser
 
 
@@ -81,6 +87,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        return _closed_pipe()
+
+
+def _closed_pipe() -> int:
+    """The reader went away (``chatbot answers check | head``): stop quietly, as ``cat`` does."""
+    try:  # Python flushes stdout again at exit: point it at nothing so that flush cannot fail too
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+    return 141  # 128 + SIGPIPE, what a shell reports for a program stopped by a closed pipe
 
 
 def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
@@ -128,22 +146,41 @@ def _open_jsonl(path: Path) -> TextIO:
         raise ChatbotError(f"cannot read {path}: {exc.strerror}") from exc
 
 
-def parse_jsonl_line(line: str) -> tuple[str, list[str]]:
+def parse_jsonl_line(line: str) -> tuple[Any, list[str]]:
     """One JSONL line: a JSON string, or ``{"question": ..., "history": [...]}``. Raises ValueError
-    (``StructuredInputError`` for a line over the size or nesting limits)."""
+    (``StructuredInputError`` for a line over the size or nesting limits).
+
+    ``history`` holds the earlier questions as strings, or chat-style turns
+    (``{"role": "user", "content": ...}``; the assistant's turns are skipped).
+    """
     item = load_json(line, InputLimits())
     if isinstance(item, str):
         return item, []
     if isinstance(item, dict):
-        history = item.get("history") or []
-        if not isinstance(history, list) or not all(isinstance(h, str) for h in history):
-            raise ValueError('"history" must be a list of earlier questions (strings)')
-        return item.get("question"), history
+        return item.get("question"), _history(item.get("history"))  # a question that is not text: the engine says so
     raise ValueError('each line must be a JSON string or an object {"question": ..., "history": [...]}')
 
 
+def _history(raw: Any) -> list[str]:
+    if raw is None:
+        return []
+    bad = ValueError('"history" must be a list of earlier questions (strings) or chat turns ({"role": "user", "content": "..."})')
+    if not isinstance(raw, list):
+        raise bad
+    history = []
+    for turn in raw:
+        if isinstance(turn, str):
+            history.append(turn)
+        elif isinstance(turn, dict) and isinstance(turn.get("role", "user"), str) and isinstance(turn.get("content", turn.get("question")), str):
+            if turn.get("role", "user") in ("user", "human"):
+                history.append(turn.get("content", turn.get("question")))
+        else:
+            raise bad
+    return history
+
+
 def answer_jsonl(engine: AnswerEngine, lines: Iterable[str], out: TextIO) -> int:
-    """Answer each line; a bad line prints ``{"question", "error"}`` and the run goes on. Returns the failures."""
+    """Answer each line; a bad line prints ``{"question", "line", "error"}`` and the run goes on. Returns the failures."""
     failures = 0
     for number, line in enumerate(lines, start=1):
         if not line.strip():
@@ -154,8 +191,10 @@ def answer_jsonl(engine: AnswerEngine, lines: Iterable[str], out: TextIO) -> int
             record = engine.ask(question, history).to_json()
         except json.JSONDecodeError as exc:
             record = {"question": None, "line": number, "error": f"line {number} is not valid JSON ({exc.msg})"}
-        except (ValueError, ChatbotError) as exc:
-            record = {"question": question, "line": number, "error": str(exc)}
+        except (ValueError, TypeError, RecursionError, ChatbotError) as exc:
+            message = str(exc) if not isinstance(exc, RecursionError) else "the line is nested too deeply to be a question"
+            shown = question if isinstance(question, str | int | float | bool) else None  # echoed so the line can be found
+            record = {"question": shown, "line": number, "error": message}
         if "error" in record:
             failures += 1
         out.write(json.dumps(record, ensure_ascii=False) + "\n")
@@ -226,9 +265,15 @@ def cmd_answers(args: argparse.Namespace, settings: Settings) -> int:
     return run(args, settings)
 
 
+def cmd_privacy(args: argparse.Namespace, settings: Settings) -> int:
+    from chatbot.cli.privacy import run
+
+    return run(args, settings)
+
+
 _COMMANDS = {
     "answers": cmd_answers, "ingest": cmd_ingest, "ask": cmd_ask, "eval": cmd_eval, "lint-corpus": cmd_lint_corpus, "serve": cmd_serve,
-    "staff": cli_staff.cmd_staff, "db": cmd_db,
+    "staff": cli_staff.cmd_staff, "db": cmd_db, "privacy": cmd_privacy,
 }
 
 if __name__ == "__main__":

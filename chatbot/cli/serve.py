@@ -69,6 +69,7 @@ def serve(settings: Settings, *, address: str = "127.0.0.1", port: int = 8501) -
     """
     from chatbot.engine.warmup import LOADER
     from chatbot.store.passwords import check_shared_password
+    from chatbot.store.retention import purge_at_start
     from chatbot.web.app import build_app
 
     if not APP.is_file():
@@ -76,6 +77,7 @@ def serve(settings: Settings, *, address: str = "127.0.0.1", port: int = 8501) -
 
         raise ChatbotError(f"the app is missing ({APP}); run `chatbot serve` from a clone of the project")
     check_shared_password(settings.staff_password, min_chars=settings.staff_password_min_chars, min_score=settings.staff_password_min_score)
+    purge_at_start(settings)  # client records older than CHATBOT_RETENTION_DAYS go before the first visitor comes
     app = build_app(settings, APP)
     harden_streamlit()
     LOADER.start(settings)

@@ -18,8 +18,6 @@ from chatbot.settings import Settings
 
 DEFAULT_URL = "sqlite:///data/chatbot.sqlite3"
 SETTING = "CHATBOT_DATABASE_URL"
-MIN_PAGES = 48
-"""The smallest SQLite file the size limit allows (``feedback_max_mb=0``): the empty tables and a few records."""
 STAFF_LOCK = 727_011
 """PostgreSQL advisory lock taken by every staff write (accounts, reviews, audit), so they run one at a time."""
 _TRANSIENT_STATES = {"40001", "40P01", "57P01", "57P02", "57P03", "08000", "08003", "08006", "08001", "08004"}
@@ -82,7 +80,7 @@ def engine_for(settings: Settings):
     """The process's engine for the settings' database (created once; safe to share between threads)."""
     url = database_url(settings)
     sqlite = url.get_backend_name() == "sqlite"
-    key = (url.render_as_string(hide_password=False), settings.feedback_busy_timeout_seconds, settings.feedback_max_mb,
+    key = (url.render_as_string(hide_password=False), settings.feedback_busy_timeout_seconds,
            settings.database_connect_timeout_seconds, settings.database_pool_size)
     with lock:
         engine = _engines.get(key)
@@ -106,8 +104,8 @@ def _sqlite_engine(url, settings: Settings):
     from sqlalchemy.pool import NullPool
 
     timeout = settings.feedback_busy_timeout_seconds
-    max_bytes = settings.feedback_max_mb * 1024 * 1024
-    # A connection per operation, as before: a file that is replaced, made read-only or removed is seen at once.
+    # No size cap on the file: client records have their own quota (chatbot.store.quota), and a cap on the
+    # whole file let visitors fill it until staff could not log in. A connection per operation, as before: a file that is replaced, made read-only or removed is seen at once.
     engine = create_engine(url, poolclass=NullPool, connect_args={"timeout": timeout, "check_same_thread": False})
 
     @event.listens_for(engine, "connect")
@@ -119,8 +117,6 @@ def _sqlite_engine(url, settings: Settings):
                 dbapi_conn.execute("PRAGMA journal_mode = WAL")
         except sqlite3.OperationalError:
             pass  # a read-only file: reading still works, a write reports it
-        page_size = dbapi_conn.execute("PRAGMA page_size").fetchone()[0]
-        dbapi_conn.execute(f"PRAGMA max_page_count = {max(MIN_PAGES, max_bytes // page_size)}")
 
     @event.listens_for(engine, "begin")
     def _begin(conn) -> None:

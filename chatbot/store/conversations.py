@@ -21,7 +21,7 @@ from chatbot.settings import Settings
 from chatbot.store import schema
 from chatbot.store.connection import Tx
 from chatbot.store.database import Database
-from chatbot.store.feedback import redact
+from chatbot.store.redaction import redact
 
 PRUNE_EVERY_SECONDS = 3600
 """How often one process deletes the conversations nobody has used for ``conversation_days``."""

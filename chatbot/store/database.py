@@ -53,6 +53,24 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 
+def create_private(path: Path) -> None:
+    """Create an empty SQLite file readable by its owner only (0600), unless it exists already.
+
+    Client questions are health data: other local users must not read them. SQLite gives the
+    ``-wal`` and ``-shm`` files it creates next to it the same mode. An empty file is a valid database.
+    """
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return
+    except OSError:
+        return  # an unwritable folder: the connection says so, in words (Database._message)
+    try:
+        os.fchmod(fd, 0o600)  # whatever the umask
+    finally:
+        os.close(fd)
+
+
 # --- the store ----------------------------------------------------------------------------
 
 
@@ -75,7 +93,6 @@ class Database:
         self.path = Path(self.url.database) if self.sqlite else None
         self.attempts = max(1, settings.feedback_write_attempts)
         self.retry_seconds = max(0.0, settings.database_retry_seconds)
-        self.max_bytes = settings.feedback_max_mb * 1024 * 1024
 
     @property
     def where(self) -> str:
@@ -187,7 +204,7 @@ class Database:
     def _ensure_folder(self) -> None:
         assert self.path is not None
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)  # the mode applies to folders it creates
         except OSError as exc:
             raise self.error(
                 f"cannot create the folder {self.path.parent} for the database of {self.what} ({exc.strerror or exc}); "
@@ -195,6 +212,7 @@ class Database:
             ) from None
         if self.path.is_dir():
             raise self.error(f"the database path {self.path} is a folder; set {SETTING} to sqlite:///path/to/a/file.sqlite3")
+        create_private(self.path)
 
     def _error(self, exc: Exception, action: str) -> ChatbotError:
         return self.error(self._message(exc, action))
@@ -204,8 +222,7 @@ class Database:
         where = self.where
         if self.sqlite:
             if "full" in text:
-                return (f"{where} is full (disk full, or over the CHATBOT_FEEDBACK_MAX_MB limit of {self.max_bytes // (1024 * 1024)} MB); "
-                        "free some space, archive old feedback, or raise the limit; nothing was changed")
+                return f"{where} is full (the disk is full); free some space on it; nothing was changed"
             if read_only(exc):
                 return f"{where} is read-only, so nothing was changed; make the file and its folder writable, or set {SETTING} to a writable path"
             if "not a database" in text or "malformed" in text or "no such table" in text:

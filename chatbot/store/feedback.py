@@ -3,8 +3,9 @@
 The ``feedback`` table of the clinic's database (``chatbot.store.database``: the embedded SQLite file
 in WAL mode, so the content team can read while chat sessions write, or a PostgreSQL server).
 Each chat answer is logged once (``log_answer``); a thumbs up or down and an optional comment
-are added to that record later (``rate``). E-mail addresses and phone numbers are removed from
-every text *before* it is stored.
+are added to that record later (``rate``). Personal details (e-mails, phones, card numbers, dates
+of birth, ID numbers: ``chatbot.store.redaction``) are removed from every text *before* it is stored,
+and only the turns of history the engine read (``max_history_turns``) are kept.
 
 Writes from several sessions (threads or processes) never lose a record: each write is one
 short transaction, retried while the database is busy or restarting. Problems with the
@@ -17,7 +18,6 @@ from __future__ import annotations
 import atexit
 import json
 import logging
-import re
 import threading
 import time
 import uuid
@@ -31,9 +31,10 @@ import numpy as np
 
 from chatbot.errors import FeedbackStoreError
 from chatbot.settings import Settings
-from chatbot.store import schema
+from chatbot.store import quota, schema
 from chatbot.store.connection import Tx, describe
 from chatbot.store.database import Database
+from chatbot.store.redaction import redact
 
 log = logging.getLogger(__name__)
 
@@ -42,37 +43,6 @@ UNANSWERED_CATEGORY = "out_of_scope"
 
 HELPFUL, NOT_HELPFUL = 1, 0
 """Ratings as ``st.feedback("thumbs")`` returns them: 1 thumbs up, 0 thumbs down."""
-
-EMAIL_MARK = "[email removed]"
-PHONE_MARK = "[phone removed]"
-
-_EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
-# A run of digits with the separators people type in phone numbers; whether it is one is decided by _is_phone.
-_PHONE_CANDIDATE = re.compile(r"(?<![\w.])(?:\+\s?)?(?:\(\d{1,5}\)[\s.-]?)?\d(?:[\s.-]?\d|[\s.-]?\(\d{1,5}\)){5,17}(?![\w])")
-_DATE_LIKE = re.compile(r"^\d{4}[-./]\d{1,2}[-./]\d{1,2}$|^\d{1,2}[-./]\d{1,2}[-./]\d{2,4}$")
-_LOCAL_NUMBER = re.compile(r"^\d{3}[\s.-]\d{4}$")
-
-
-
-def _is_phone(candidate: str) -> bool:
-    digits = sum(ch.isdigit() for ch in candidate)
-    if _DATE_LIKE.match(candidate.strip()):
-        return False
-    if candidate.lstrip().startswith(("+", "(")):
-        return 7 <= digits <= 15
-    # "0.5 mm", "3-6 weeks", "2024" never reach here: a phone number has 9+ digits, or is "555-1234".
-    return 9 <= digits <= 15 or bool(_LOCAL_NUMBER.match(candidate))
-
-
-def redact(text: str) -> str:
-    """``text`` with e-mail addresses and phone numbers replaced by ``[email removed]`` / ``[phone removed]``.
-
-    Phone numbers are recognised in the usual written forms (+44 20 7946 0958, (555) 123-4567,
-    555.123.4567, 07700 900123, 555-1234); dates, doses and durations are left alone.
-    """
-    text = _EMAIL.sub(EMAIL_MARK, text)
-    return _PHONE_CANDIDATE.sub(lambda m: PHONE_MARK if _is_phone(m.group(0)) else m.group(0), text)
-
 
 class LoggedCitation(Protocol):
     """What is kept of one citation of a logged answer (``chatbot.answering.model.Citation``)."""
@@ -155,6 +125,8 @@ class FeedbackStore:
         self.db = Database(settings, what="the feedback", error=FeedbackStoreError)
         self.background = (not self.db.sqlite) if background is None else background
         self.path = self.db.path
+        self.max_history_turns = settings.max_history_turns
+        self.quota_bytes = quota.quota_bytes(settings.feedback_max_mb)
 
     # --- writing -------------------------------------------------------------------
 
@@ -168,12 +140,14 @@ class FeedbackStore:
             {"n": c.n, "article": c.article, "title": c.title, "section": c.section, "chunk_id": c.chunk_id, "score": round(c.score, 4)}
             for c in answer.citations
         ]
+        turns = list(history)[-self.max_history_turns:] if self.max_history_turns > 0 else []
         row = dict(
             uid=uuid.uuid4().hex, created_at=_now(), session_id=session_id, question=redact(question),
-            history=json.dumps([redact(h) for h in history]), answer=redact(answer.text), citations=json.dumps(citations),
-            category=answer.guardrail.category, language=answer.language,
+            history=json.dumps([redact(h) for h in turns]), answer=redact(answer.text), citations=json.dumps(citations),
+            category=answer.guardrail.category, language=answer.language, comment="",
         )
-        self._submit(lambda tx: _insert(tx, row))
+        row["size"] = quota.record_size(row)
+        self._submit(lambda tx: _insert(tx, row, limit=self.quota_bytes))
         return row["uid"]
 
     def rate(self, record: str | int, rating: int | None, comment: str = "") -> None:
@@ -187,7 +161,13 @@ class FeedbackStore:
         column = "id" if isinstance(record, int) else "uid"
 
         def update(tx: Tx) -> None:
-            if not tx.run(f"UPDATE feedback SET rating = :rating, comment = :comment, rated_at = :rated_at WHERE {column} = :key", **values):
+            old = tx.one(f"SELECT comment FROM feedback WHERE {column} = :key", key=record)
+            if old is None:
+                raise FeedbackStoreError(f"feedback record {record} does not exist in {describe(self.db.url)}")
+            grown = len(values["comment"].encode("utf-8")) - len((old["comment"] or "").encode("utf-8"))
+            quota.charge(tx, grown, limit=self.quota_bytes)
+            if not tx.run(f"UPDATE feedback SET rating = :rating, comment = :comment, rated_at = :rated_at, size = size + :grown "
+                          f"WHERE {column} = :key", grown=grown, **values):  # dropped by the quota just now: it was the oldest
                 raise FeedbackStoreError(f"feedback record {record} does not exist in {describe(self.db.url)}")
 
         self._submit(update)
@@ -220,6 +200,10 @@ class FeedbackStore:
         """
         rows = self.db.read(lambda tx: tx.all("SELECT * FROM feedback ORDER BY created_at DESC, id DESC"), empty=[])
         return [_record(row) for row in rows]
+
+    def usage(self) -> quota.ClientUsage:
+        """How full the client quota is, and whether the oldest records were dropped lately (the staff banner)."""
+        return self.db.read(lambda tx: quota.usage(tx, limit=self.quota_bytes), empty=quota.ClientUsage(0, self.quota_bytes, 0, None))
 
 
 class FeedbackWriter:
@@ -320,10 +304,11 @@ def writer_for(db: Database) -> FeedbackWriter:
         return writer
 
 
-def _insert(tx: Tx, row: dict[str, Any]) -> None:
-    """Insert ``row`` unless a retry already stored it (same ``uid``)."""
+def _insert(tx: Tx, row: dict[str, Any], *, limit: int) -> None:
+    """Insert ``row`` unless a retry already stored it (same ``uid``), within the client quota."""
     if tx.scalar("SELECT COUNT(*) FROM feedback WHERE uid = :uid", uid=row["uid"]):
         return
+    quota.charge(tx, row["size"], limit=limit)
     tx.insert(schema.feedback, **row)
 
 

@@ -13,6 +13,7 @@ import sqlite3
 from pathlib import Path
 
 from chatbot.errors import StoreImportError
+from chatbot.store.quota import recount
 
 CHUNK = 500
 
@@ -65,6 +66,7 @@ def import_sqlite(tx, path: Path) -> dict[str, int]:
                 tx.conn.exec_driver_sql(
                     f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), COALESCE(MAX(id), 1), MAX(id) IS NOT NULL) FROM {table.name}"
                 )
+    recount(tx)  # records of an earlier release have no size yet: the client quota counts them from here
     return counts
 
 

@@ -16,6 +16,7 @@ minute and the start of the next); that is the price of one row per subject and 
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import threading
 import time
@@ -29,6 +30,7 @@ from chatbot.store.database import Database
 
 log = logging.getLogger(__name__)
 
+_SALT = b"chatbot-rate-limit"
 MINUTE = 60
 DAY = 86_400
 
@@ -47,18 +49,25 @@ class Limit:
     name: str
     """What is limited, as ``RateLimitedError.limit`` reports it: ``visitor``, ``ip`` or ``day``."""
     subject: str
-    """The counter's key: ``visitor:<id>``, ``ip:<address>`` or ``day``."""
+    """The counter's key: ``visitor:<hash>``, ``ip:<hash>`` or ``day`` (``subject``)."""
     allowed: int
     seconds: int
 
 
+def subject(kind: str, value: str) -> str:
+    """The stored key of a visitor id or client address: its kind and a short salted hash, so the
+    counters never hold an address or a session id in clear."""
+    return f"{kind}:{hashlib.sha256(_SALT + value.encode('utf-8')).hexdigest()[:24]}"
+
+
 def question_limits(settings: Settings, *, visitor: str | None, address: str | None) -> list[Limit]:
-    """The limits one question counts against: its visitor's and its address's per minute, and the day's."""
+    """The limits one question counts against: its visitor's (a chat session or a widget visitor) and its
+    address's per minute, and the day's."""
     limits = []
     if visitor:
-        limits.append(Limit("visitor", f"visitor:{visitor}", settings.visitor_questions_per_minute, MINUTE))
+        limits.append(Limit("visitor", subject("visitor", visitor), settings.visitor_questions_per_minute, MINUTE))
     if address:
-        limits.append(Limit("ip", f"ip:{address}", settings.ip_questions_per_minute, MINUTE))
+        limits.append(Limit("ip", subject("ip", address), settings.ip_questions_per_minute, MINUTE))
     limits.append(Limit("day", "day", settings.questions_per_day, DAY))
     return limits
 

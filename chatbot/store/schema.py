@@ -38,7 +38,9 @@ feedback = Table(
     Column("rated_at", Text),
     Column("language", Text, nullable=False, server_default="en"),   # ISO 639-1 code of the question
     Column("uid", Text),                                        # made by the writer, so a retried insert is never stored twice
+    Column("size", Integer, nullable=False, server_default="0"),     # bytes of client text, counted against the quota
     Index("feedback_created", "created_at"),
+    Index("feedback_session", "session_id"),
     Index("feedback_uid", "uid", unique=True),
 )
 
@@ -159,8 +161,20 @@ conversations = Table(
     Index("conversations_updated", "updated_at"),
 )
 
+client_usage = Table(
+    "client_usage", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("bytes", Integer, nullable=False, server_default="0"),    # SUM(feedback.size): what the client quota counts
+    Column("dropped", Integer, nullable=False, server_default="0"),  # oldest records dropped to stay under the quota
+    Column("dropped_at", Text),                                 # when the last one was
+    CheckConstraint("id = 1", name="client_usage_one_row"),
+)
+
 TABLES = (
     feedback, staff_accounts, login_attempts, login_lockouts, login_counters, audit_log, reviewed_answers, reviewed_revisions,
-    reviewed_history, reviewed_state, rate_limit_counters, conversations,
+    reviewed_history, reviewed_state, conversations,
 )
 """In an order that respects the foreign key (answers before their revisions): the order of an import."""
+
+BOOKKEEPING = (client_usage, rate_limit_counters)
+"""Counters the app keeps for itself (revisions 0003 and 0004): never imported or exported, rebuilt as needed."""
