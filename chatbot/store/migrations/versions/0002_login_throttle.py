@@ -9,10 +9,10 @@ Revises: 0001
 Create Date: 2026-12-10
 """
 
-import sqlalchemy as sa
 from alembic import op
 
 from chatbot.store import schema
+from chatbot.store.migrations.steps import add_missing
 
 revision = "0002"
 down_revision = "0001"
@@ -21,15 +21,12 @@ depends_on = None
 
 
 def upgrade() -> None:
-    conn = op.get_bind()
-    inspector = sa.inspect(conn)
-    if "login_counters" not in inspector.get_table_names():
-        schema.login_counters.create(conn)
-    for table, column in ((schema.login_lockouts, "last_failed_at"), (schema.audit_log, "expires_at")):
-        if column not in {c["name"] for c in inspector.get_columns(table.name)}:
-            op.add_column(table.name, table.c[column]._copy())
-    if "audit_log_expires" not in {i["name"] for i in inspector.get_indexes("audit_log")}:
-        op.create_index("audit_log_expires", "audit_log", ["expires_at"])
+    audit_expires = next(i for i in schema.audit_log.indexes if i.name == "audit_log_expires")
+    add_missing(
+        tables=[schema.login_counters],
+        columns=[(schema.login_lockouts, "last_failed_at"), (schema.audit_log, "expires_at")],
+        indexes=[audit_expires],
+    )
 
 
 def downgrade() -> None:

@@ -10,10 +10,10 @@ Revises: 0002
 Create Date: 2026-12-09
 """
 
-import sqlalchemy as sa
 from alembic import op
 
 from chatbot.store import schema
+from chatbot.store.migrations.steps import add_missing
 
 revision = "0003"
 down_revision = "0002"
@@ -24,11 +24,7 @@ NEW_TABLES = (schema.rate_limit_counters, schema.conversations)
 
 
 def upgrade() -> None:
-    conn = op.get_bind()
-    existing = set(sa.inspect(conn).get_table_names())
-    for table in NEW_TABLES:  # a new database got them from revision 0001, which creates every table it lacks
-        if table.name not in existing:
-            table.create(conn)
+    add_missing(tables=NEW_TABLES)
 
 
 def downgrade() -> None:

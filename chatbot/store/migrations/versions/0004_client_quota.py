@@ -10,10 +10,10 @@ Revises: 0003
 Create Date: 2027-01-15
 """
 
-import sqlalchemy as sa
 from alembic import op
 
 from chatbot.store import schema
+from chatbot.store.migrations.steps import add_missing
 
 revision = "0004"
 down_revision = "0003"
@@ -22,18 +22,7 @@ depends_on = None
 
 
 def upgrade() -> None:
-    conn = op.get_bind()
-    inspector = sa.inspect(conn)
-    columns = {c["name"] for c in inspector.get_columns("feedback")}
-    if "size" not in columns:
-        op.add_column("feedback", schema.feedback.c.size._copy())
-    indexes = {i["name"] for i in inspector.get_indexes("feedback")}
-    for index in schema.feedback.indexes:
-        if index.name not in indexes:
-            index.create(conn)
-    existing = set(inspector.get_table_names())
-    if schema.client_usage.name not in existing:
-        schema.client_usage.create(conn)
+    add_missing(tables=[schema.client_usage], columns=[(schema.feedback, "size")], indexes=schema.feedback.indexes)
     op.execute(
         "UPDATE feedback SET size = LENGTH(question) + LENGTH(history) + LENGTH(answer) + LENGTH(citations) + LENGTH(comment) "
         "WHERE size = 0"
