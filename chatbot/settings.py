@@ -332,6 +332,13 @@ class Settings:
     """How far the matched answer's best phrasing must beat every other reviewed answer's: a question
     halfway between two reviewed answers gets neither. It decides precision on dev: 0.06 serves
     "when will I see the final results" the "start to see results" answer, 0.08 serves no wrong one."""
+    suggest_similarity: float = 0.80
+    """Cosine at or above which a reviewed question that did not match is offered as "Did you mean: ...?"
+    (the generated answer stands; one click asks it). See the README's "Reviewed answers" for the dev
+    measurement that chose it."""
+    suggestion_limit: int = 1
+    """At most this many reviewed questions are offered for one question. With two, the second was
+    rarely what was asked ("how does the treatment work" was also offered the aftercare question)."""
 
     @property
     def chroma_server(self) -> tuple[str, int] | None:
