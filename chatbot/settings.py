@@ -186,6 +186,17 @@ class Settings:
     """...and for an unsupported Latin-script language (Dutch, Danish...): short English questions
     sometimes read as Danish at 0.5-0.8, and telling an English speaker "I only answer in English"
     is absurd."""
+    language_short_words: int = 5
+    """A question of up to this many words (besides names and numbers) whose every word is English is
+    English, whatever the detector says: on 104 short English questions with typos and slang
+    (tests/data/short_english.yaml) the detector alone kept 100 English ("do pores shrink?" read as
+    Portuguese, "safe in pregnancy?" Italian, "acne now ok?" and "eczema ok?" Polish), this rule all
+    104; the language sets score as before (questions_multilingual 103 of 104, v2 42 of 42, language_dev 71 of 76).
+    Six words and more give the detector enough to go on."""
+    english_word_min_frequency: int = 100
+    """How often (in pyspellchecker's English list, subtitle counts) a word must occur to be English:
+    rarer entries are mostly names and other languages' words ("el" 50, "dor" 77; "aftercare" is 50,
+    but the articles use it)."""
     messages_file: Path | None = None
     """The translated guardrail messages; defaults to ``chatbot/languages/messages.yaml``."""
     multilingual_out_of_scope_similarity: float = 0.78
