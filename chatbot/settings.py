@@ -347,6 +347,12 @@ class Settings:
     """Cosine at or above which a reviewed question that did not match is offered as "Did you mean: ...?"
     (the generated answer stands; one click asks it). See the README's "Reviewed answers" for the dev
     measurement that chose it."""
+    lead_check_similarity: float = 0.8
+    """Cosine at or above which a reviewed answer's first sentence is about its yes/no question although
+    it shares no word with it and says neither yes nor no (the review desk's warning,
+    ``chatbot/reviewed/lead.py``). Of the shipped answers only "Is microneedling painful?" needs it
+    ("...not as uncomfortable as you may anticipate", 0.85); "Microneedling stimulates collagen
+    production in the skin." scores 0.69 against that question."""
     suggestion_limit: int = 1
     """At most this many reviewed questions are offered for one question. With two, the second was
     rarely what was asked ("how does the treatment work" was also offered the aftercare question)."""

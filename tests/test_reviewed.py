@@ -292,3 +292,51 @@ def test_an_unsupported_sentence_blocks_approval_unless_it_is_a_clinic_statement
     clinic = AnswerContent(SESSIONS, f"{quote} [1] A session costs 150 euros. [2]", (Source("microneedling-acne-scars", quote), Source(clinic=True)))
     checks = check_support(clinic, engine.embedder, engine.settings, engine.scoring().idf)
     assert checks[1].clinic and approval_problems(clinic, articles, checks) == []
+
+
+# --- strict or a suggestion ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("question", "offered"), [
+    ("is it possible to shrink pores", "Can microneedling make large pores look smaller?"),
+    ("how does the treatment work", "What happens during a microneedling treatment?"),
+])
+def test_a_near_match_keeps_the_generated_answer_and_offers_the_reviewed_question(reviewed_engine, question, offered):
+    answer = reviewed_engine.ask(question)
+    assert answer.reviewed is None and answer.generator == "extractive" and answer.sentences
+    assert answer.suggestions == (offered,)
+    assert answer.to_json()["suggestions"] == [{"question": offered}]
+    assert reviewed_engine.ask(offered).reviewed.question == offered, "one click asks it, and it is served"
+
+
+def test_a_served_medical_or_refused_question_is_offered_nothing(reviewed_engine):
+    assert reviewed_engine.ask("does microneedling hurt").suggestions == ()  # served
+    assert reviewed_engine.ask("I'm pregnant, does it hurt?").suggestions == ()  # the dermatologist comes first
+    assert reviewed_engine.ask("what's the weather like tomorrow").to_json()["suggestions"] == []
+
+
+def test_near_miss_false_matches_are_counted_per_split(engine):
+    from chatbot.evaluation.matching import load_pairs, pairs_path
+
+    blind = [p for p in load_pairs(pairs_path(engine.settings), split="test") if p.id.startswith("n")]
+    assert len(blind) >= 60 and not any(p.match for p in blind)  # premise, mechanism, qualifier, topic
+    scores = evaluate_matcher(engine)
+    for split in ("dev", "test"):
+        assert scores[split]["near_misses"] > 0
+        assert scores[split]["near_miss_false_matches"] <= scores[split]["wrong"]
+
+
+def test_the_desk_warns_when_the_first_sentence_does_not_answer_its_question(engine, articles):
+    from chatbot.reviewed.lead import lead_problem
+
+    shipped = read_yaml(SHIPPED, articles)
+    assert [e.content.question for e in shipped if lead_problem(e.content, engine.embedder, engine.settings)] == []
+    quote = "While some improvements can be seen after one session, multiple treatments may be necessary for more significant results."
+    topic = "Microneedling is a minimally invasive cosmetic procedure."
+    opening_off_topic = AnswerContent(SESSIONS, f"{topic} [1] {quote} [1]", (Source("microneedling-acne-scars", quote),))
+    assert "a number" in lead_problem(opening_off_topic, engine.embedder, engine.settings)
+    answering_first = AnswerContent(SESSIONS, f"{quote} [1] {topic} [1]", (Source("microneedling-acne-scars", quote),))
+    assert lead_problem(answering_first, engine.embedder, engine.settings) is None
+    collagen = "Microneedling stimulates collagen production in the skin."
+    painful = AnswerContent("Is microneedling painful?", f"{collagen} [1]", (Source("microneedling-acne-scars", collagen),))
+    assert "yes, no" in lead_problem(painful, engine.embedder, engine.settings)

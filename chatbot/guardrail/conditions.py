@@ -18,11 +18,15 @@ from chatbot.text.tokens import tokenize
 _AFTERMATH_WORDS = frozenset(tokenize("scar scars scarring marks dents pits pockmarks holes"))
 
 
+_DEGREE = r"(?:active|bad|severe|current|cystic|hormonal|mild|chronic|awful|terrible|adult|really|very|quite|so)"
+"""Words that may stand between "my" and the condition: "my bad acne" is the asker's acne, "my face bleed" is not a condition."""
+
+
 def _owned(key: str) -> re.Pattern[str]:
     """The asker's own case of a condition whose key word starts with ``key``."""
     word = rf"{re.escape(key)}\w*"
     return re.compile(
-        rf"\bmy\s+(?:[\w-]+\s+){{0,2}}{word}"
+        rf"\bmy\s+(?:{_DEGREE}\s+){{0,2}}{word}"
         rf"|\bi(?:'?m| am|'?ve| have| get| got| suffer from| struggle with| deal with| tend to| often)\s+(?:(?:been |got |prone to |a |an |some |really |quite |very |bad |severe |active )\s*){{0,3}}{word}"
         rf"|\bi\s+{word}\s+(?:easily|a lot|really easily|quite easily|very easily)",
         re.IGNORECASE,
