@@ -201,6 +201,7 @@ def reviewed_engine(settings, embedder):
         ("How many sessions for large pores?", [], None),
         ("I'm pregnant, does it hurt?", [], None),
         ("does it hurt?", ["I'm pregnant"], None),
+        ("What happens during a microneedling treatment?", ["how does the treatment work"], "What happens during a microneedling treatment?"),
         ("I think my skin is infected, there is pus", [], None),
         ("how much does microneedling cost", [], None),
     ],
@@ -208,7 +209,7 @@ def reviewed_engine(settings, embedder):
 def test_the_engine_serves_reviewed_answers_only_to_the_same_question(reviewed_engine, question, history, served):
     answer = reviewed_engine.ask(question, history)
     assert (answer.reviewed.question if answer.reviewed else None) == served
-    if question.startswith("I'm pregnant") or history:
+    if "I'm pregnant" in [question[:12], *history]:
         assert answer.guardrail.category == "medical"
 
 

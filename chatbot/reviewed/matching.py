@@ -226,10 +226,14 @@ class QuestionMatcher:
 
     def candidates(self, question: str, *, context: Sequence[str] = (), vector: np.ndarray | None = None) -> list[Candidate]:
         """Every phrasing scored against ``question``, best first. ``context`` (earlier questions of
-        the conversation) adds its subjects: a follow-up keeps what the conversation is about."""
+        the conversation) adds its subjects but not its aspects: a follow-up keeps what the conversation is about."""
         if not self.phrasings:
             return []
-        asked = qualifiers(" ".join([*context, question]))
+        # The conversation's subjects carry over ("I'm pregnant" ... "does it hurt?"); what was asked
+        # about them does not: after "how does the treatment work", "What happens during a treatment?"
+        # (a "Did you mean" clicked) asks what happens.
+        earlier = {q for q in qualifiers(" ".join(context)) if not q.startswith("aspect:")} if context else set()
+        asked = qualifiers(question) | earlier
         vec = self.embedder.embed_one(with_topic(question)) if vector is None else vector
         sims = self.vectors @ vec
         mine = words(question)
