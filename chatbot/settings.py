@@ -193,6 +193,17 @@ class Settings:
     """...and for an unsupported Latin-script language (Dutch, Danish...): short English questions
     sometimes read as Danish at 0.5-0.8, and telling an English speaker "I only answer in English"
     is absurd."""
+    language_short_words: int = 5
+    """A question of up to this many words (besides names and numbers) whose every word is English is
+    English, whatever the detector says: on 104 short English questions with typos and slang
+    (tests/data/short_english.yaml) the detector alone kept 100 English ("do pores shrink?" read as
+    Portuguese, "safe in pregnancy?" Italian, "acne now ok?" and "eczema ok?" Polish), this rule all
+    104; the language sets score as before (questions_multilingual 103 of 104, v2 42 of 42, language_dev 71 of 76).
+    Six words and more give the detector enough to go on."""
+    english_word_min_frequency: int = 100
+    """How often (in pyspellchecker's English list, subtitle counts) a word must occur to be English:
+    rarer entries are mostly names and other languages' words ("el" 50, "dor" 77; "aftercare" is 50,
+    but the articles use it)."""
     messages_file: Path | None = None
     """The translated guardrail messages; defaults to ``chatbot/languages/messages.yaml``."""
     multilingual_out_of_scope_similarity: float = 0.78
@@ -399,6 +410,19 @@ class Settings:
     """How far the matched answer's best phrasing must beat every other reviewed answer's: a question
     halfway between two reviewed answers gets neither. It decides precision on dev: 0.06 serves
     "when will I see the final results" the "start to see results" answer, 0.08 serves no wrong one."""
+    suggest_similarity: float = 0.80
+    """Cosine at or above which a reviewed question that did not match is offered as "Did you mean: ...?"
+    (the generated answer stands; one click asks it). See the README's "Reviewed answers" for the dev
+    measurement that chose it."""
+    lead_check_similarity: float = 0.8
+    """Cosine at or above which a reviewed answer's first sentence is about its yes/no question although
+    it shares no word with it and says neither yes nor no (the review desk's warning,
+    ``chatbot/reviewed/lead.py``). Of the shipped answers only "Is microneedling painful?" needs it
+    ("...not as uncomfortable as you may anticipate", 0.85); "Microneedling stimulates collagen
+    production in the skin." scores 0.69 against that question."""
+    suggestion_limit: int = 1
+    """At most this many reviewed questions are offered for one question. With two, the second was
+    rarely what was asked ("how does the treatment work" was also offered the aftercare question)."""
 
     @property
     def chroma_server(self) -> tuple[str, int] | None:

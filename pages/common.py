@@ -157,6 +157,15 @@ def render_notice(answer: Answer, *, message: int, ask: Callable[[str], None] | 
                 )
 
 
+def render_suggestions(answer: Answer, *, message: int, ask: Callable[[str], None] | None = None) -> None:
+    """"Did you mean: ...?": the clinic's reviewed questions this one nearly asks, one click away."""
+    for i, question in enumerate(answer.suggestions):
+        st.button(
+            f"Did you mean: {escape_markdown(question)}", key=f"suggestion-{message}-{i}", on_click=ask, args=(question,),
+            disabled=ask is None, icon=":material/verified:", type="tertiary",
+        )
+
+
 def render_sources(answer: Answer, *, message: int) -> None:
     """One expander per cited source: article title, section and passage, quoted sentences in bold."""
     if not answer.citations:
@@ -177,6 +186,7 @@ def render_answer(answer: Answer, *, message: int, ask: Callable[[str], None] | 
     unique); ``ask`` is called with a related question when one is clicked.
     """
     render_notice(answer, message=message, ask=ask)
+    render_suggestions(answer, message=message, ask=ask)
     if answer.reviewed is not None:
         st.badge(f"Reviewed by the clinic on {answer.reviewed.date}", icon=":material/verified:", color="green")
     if answer.sentences:

@@ -20,6 +20,7 @@ from chatbot.answering.presentation import escape_markdown
 from chatbot.engine.engine import Engine
 from chatbot.errors import ChatbotError
 from chatbot.reviewed.desk import approval_problems, check_support, draft_from_answer
+from chatbot.reviewed.lead import lead_problem
 from chatbot.reviewed.model import (
     NEEDS_REVIEW,
     REVIEWED,
@@ -200,6 +201,9 @@ def edit_form(store: ReviewStore, engine: Engine, settings: Settings, user: Staf
             st.markdown(f":green-badge[Supported] {escape_markdown(c.text)}")
         else:
             st.markdown(f":red-badge[Unsupported] {escape_markdown(c.text)} · {escape_markdown(c.reason)}")
+    lead = lead_problem(content, engine.embedder, settings)
+    if lead:
+        st.warning(escape_markdown(lead), icon=":material/vertical_align_top:")
     problems = approval_problems(content, articles, checks)
     for p in problems:
         st.caption(f":red[{escape_markdown(p)}]")

@@ -134,6 +134,25 @@ def test_out_of_scope_offers_related_questions_that_can_be_clicked(app_env):
     assert any("](#source-2-" in t for t in texts(at.chat_message[3]))
 
 
+def test_a_near_match_offers_the_reviewed_question_one_click_away(app_env):
+    from chatbot.reviewed.model import article_sentences, read_yaml
+    from chatbot.reviewed.store import ReviewStore
+
+    shipped = ROOT / "corpus" / "reviewed_answers.yaml"
+    ReviewStore(app_env).import_entries(read_yaml(shipped, article_sentences(app_env)), actor="test")
+    at = open_app()
+    ask(at, "how does the treatment work")
+    [offer] = [b for b in at.button if (b.key or "").startswith("suggestion-1-")]
+    assert offer.label.replace("\\", "") == "Did you mean: What happens during a microneedling treatment?"
+    offer.click().run()
+    assert not at.exception
+    assert [m.value for m in at.chat_message[2].markdown][0].replace("\\", "") == "What happens during a microneedling treatment?"
+    reviewed = "During the session, a professional applies a numbing cream"
+    answers = {r.question: r.answer for r in FeedbackStore(app_env).records()}
+    assert not answers["how does the treatment work"].startswith(reviewed), "the generated answer stands"
+    assert answers["What happens during a microneedling treatment?"].startswith(reviewed), "the click is served the reviewed answer"
+
+
 def test_empty_chat_offers_starter_questions_and_new_conversation_clears_it(app_env):
     at = open_app()
     assert [m.value for m in at.markdown] == ["**Popular questions** — or type your own below."], "nothing else on an empty chat"

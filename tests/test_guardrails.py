@@ -303,3 +303,36 @@ def test_every_answer_carries_the_disclaimer_and_an_auditable_reason(engine, que
     assert "not medical advice" in DISCLAIMER
     assert answer.guardrail.reason.strip()
     assert answer.guardrail.rule.strip()
+
+
+# --- medical by what the articles say ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("question", "listed"), [
+    ("will it make my acne worse", "Acne now present"),
+    ("I have keloids, is microneedling ok?", "Keloid scars"),
+    ("I bleed easily, can I still have microneedling?", "bleeding disorders"),
+])
+def test_a_condition_the_articles_rule_out_is_medical_and_the_answer_opens_with_it(engine, question, listed):
+    answer = engine.ask(question)
+    assert answer.guardrail.category == MEDICAL and "dermatologist" in answer.guardrail.message
+    assert listed in answer.sentences[0].text and answer.sentences[0].citation == 1
+
+
+@pytest.mark.parametrize("question", [
+    "does it help my acne scars", "can microneedling cause bleeding?", "will I bleed during microneedling", "is microneedling good for acne",
+])
+def test_the_same_words_without_the_askers_own_condition_stay_general(engine, question):
+    assert engine.ask(question).guardrail.category == GENERAL
+
+
+def test_the_conditions_are_read_from_the_articles_not_written_down(engine):
+    from chatbot.guardrail.conditions import asked_conditions
+    from chatbot.knowledge.conditions import article_conditions
+
+    names = [c.name for c in engine.index.snapshot().conditions]
+    assert {"Acne now present", "Keloid scars", "bleeding disorders"} <= set(names)
+    # An article that listed other conditions would make those medical instead.
+    other = article_conditions(["Microneedling is not suitable for: Open wounds; Active cold sores."])
+    assert [c.name for c in asked_conditions("I have open wounds on my cheek", other)] == ["Open wounds"]
+    assert asked_conditions("will it make my acne worse", other) == []

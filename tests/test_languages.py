@@ -319,3 +319,31 @@ def test_multilingual_vectors_switch_with_their_version_and_reembed_only_what_ch
 
 def test_language_dev_questions_file_is_the_one_the_comparison_reads():
     assert (ROOT / "tests" / "data" / "language_dev.yaml").is_file()
+
+
+# --- short English ---------------------------------------------------------------------------------
+
+
+def test_short_english_questions_with_typos_and_slang_stay_english(engine):
+    questions = yaml.safe_load((ROOT / "tests" / "data" / "short_english.yaml").read_text(encoding="utf-8"))["questions"]
+    assert len(questions) >= 100
+    misread = [(q, d.language, d.reason) for q in questions if (d := engine.detector.detect(q)).language != "en"]
+    assert misread == []
+
+
+@pytest.mark.parametrize(("question", "category"), [("do pores shrink?", "general"), ("safe in pregnancy?", "medical")])
+def test_short_questions_the_detector_misread_are_answered_in_english(engine, question, category):
+    answer = engine.ask(question)
+    assert (answer.language, answer.guardrail.category) == ("en", category)
+    assert not answer.intro, "no 'our articles are in English' note"
+    if category == "medical":
+        assert "dermatologist" in answer.text
+
+
+def test_a_misread_language_never_lowers_the_guardrail(engine):
+    """The English patterns run on every question: English words for a health situation or an urgent
+    sign keep their verdict whichever language the question was read as."""
+    medical = engine.ask("sto prendendo dei blood thinners, posso fare il microneedling domani?")
+    assert medical.language == "it" and medical.guardrail.category == "medical"
+    urgent = engine.ask("dopo il trattamento della pelle ho shortness of breath")
+    assert urgent.language == "it" and (urgent.guardrail.category, urgent.guardrail.rule) == ("urgent", "pattern:urgent")

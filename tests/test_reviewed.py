@@ -204,6 +204,7 @@ def reviewed_engine(settings, embedder):
         ("How many sessions for large pores?", [], None),
         ("I'm pregnant, does it hurt?", [], None),
         ("does it hurt?", ["I'm pregnant"], None),
+        ("What happens during a microneedling treatment?", ["how does the treatment work"], "What happens during a microneedling treatment?"),
         ("I think my skin is infected, there is pus", [], None),
         ("how much does microneedling cost", [], None),
     ],
@@ -211,7 +212,7 @@ def reviewed_engine(settings, embedder):
 def test_the_engine_serves_reviewed_answers_only_to_the_same_question(reviewed_engine, question, history, served):
     answer = reviewed_engine.ask(question, history)
     assert (answer.reviewed.question if answer.reviewed else None) == served
-    if question.startswith("I'm pregnant") or history:
+    if "I'm pregnant" in [question[:12], *history]:
         assert answer.guardrail.category == "medical"
 
 
@@ -371,3 +372,51 @@ def test_only_a_clinician_account_approves_or_withdraws_whatever_the_page_shows(
     AccountStore(settings).disable("dr.lee")
     with pytest.raises(PermissionDeniedError, match="disabled"):
         store.withdraw(SESSIONS, actor="dr.lee")
+
+
+# --- strict or a suggestion ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("question", "offered"), [
+    ("is it possible to shrink pores", "Can microneedling make large pores look smaller?"),
+    ("how does the treatment work", "What happens during a microneedling treatment?"),
+])
+def test_a_near_match_keeps_the_generated_answer_and_offers_the_reviewed_question(reviewed_engine, question, offered):
+    answer = reviewed_engine.ask(question)
+    assert answer.reviewed is None and answer.generator == "extractive" and answer.sentences
+    assert answer.suggestions == (offered,)
+    assert answer.to_json()["suggestions"] == [{"question": offered}]
+    assert reviewed_engine.ask(offered).reviewed.question == offered, "one click asks it, and it is served"
+
+
+def test_a_served_medical_or_refused_question_is_offered_nothing(reviewed_engine):
+    assert reviewed_engine.ask("does microneedling hurt").suggestions == ()  # served
+    assert reviewed_engine.ask("I'm pregnant, does it hurt?").suggestions == ()  # the dermatologist comes first
+    assert reviewed_engine.ask("what's the weather like tomorrow").to_json()["suggestions"] == []
+
+
+def test_near_miss_false_matches_are_counted_per_split(engine):
+    from chatbot.evaluation.matching import load_pairs, pairs_path
+
+    blind = [p for p in load_pairs(pairs_path(engine.settings), split="test") if p.id.startswith("n")]
+    assert len(blind) >= 60 and not any(p.match for p in blind)  # premise, mechanism, qualifier, topic
+    scores = evaluate_matcher(engine)
+    for split in ("dev", "test"):
+        assert scores[split]["near_misses"] > 0
+        assert scores[split]["near_miss_false_matches"] <= scores[split]["wrong"]
+
+
+def test_the_desk_warns_when_the_first_sentence_does_not_answer_its_question(engine, articles):
+    from chatbot.reviewed.lead import lead_problem
+
+    shipped = read_yaml(SHIPPED, articles)
+    assert [e.content.question for e in shipped if lead_problem(e.content, engine.embedder, engine.settings)] == []
+    quote = "While some improvements can be seen after one session, multiple treatments may be necessary for more significant results."
+    topic = "Microneedling is a minimally invasive cosmetic procedure."
+    opening_off_topic = AnswerContent(SESSIONS, f"{topic} [1] {quote} [1]", (Source("microneedling-acne-scars", quote),))
+    assert "a number" in lead_problem(opening_off_topic, engine.embedder, engine.settings)
+    answering_first = AnswerContent(SESSIONS, f"{quote} [1] {topic} [1]", (Source("microneedling-acne-scars", quote),))
+    assert lead_problem(answering_first, engine.embedder, engine.settings) is None
+    collagen = "Microneedling stimulates collagen production in the skin."
+    painful = AnswerContent("Is microneedling painful?", f"{collagen} [1]", (Source("microneedling-acne-scars", collagen),))
+    assert "yes, no" in lead_problem(painful, engine.embedder, engine.settings)

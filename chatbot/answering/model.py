@@ -103,6 +103,9 @@ class Answer:
     """ISO 639-1 code of the question's language (``chatbot/languages/detection.py``)."""
     intro: str = ""
     """Shown just before the quotes: for another language, the note that the articles are in English."""
+    suggestions: tuple[str, ...] = ()
+    """Reviewed questions the question nearly asks, offered as "Did you mean: ...?" beside the generated
+    answer (``chatbot.reviewed.matching.QuestionMatcher.consider``); empty when a reviewed answer is served."""
 
     @property
     def body(self) -> str:
@@ -153,6 +156,7 @@ class Answer:
             "reviewed": self.reviewed.to_json() if self.reviewed else None,
             "language": self.language,
             "more_from_the_articles": self.more,
+            "suggestions": [{"question": q} for q in self.suggestions],
         }
         if self.verification:
             data["verification"] = self.verification

@@ -211,6 +211,8 @@ def format_answer(answer) -> str:
     if answer.related_questions:
         lines.append("You could ask:")
         lines += [f"  • {q}" for q in answer.related_questions]
+    if answer.suggestions:
+        lines.append("Did you mean: " + " / ".join(answer.suggestions))
     lines += ["", f"({g.category}: {g.reason})", answer.disclaimer, f"{answer.timings_ms.get('total', 0):.0f} ms"]
     return "\n".join(lines)
 

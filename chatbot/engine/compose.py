@@ -123,6 +123,7 @@ def finish(
         guardrail=verdict,
         passages=tuple(turn.passages),
         related_questions=offered,
+        suggestions=turn.suggestions if verdict.category == GENERAL else (),
         notes=notes,
         standalone_question=turn.query,
         timings_ms=dict(turn.timings),

@@ -57,7 +57,7 @@ class Engine:
         self.reviewed = ReviewedLibrary(self.settings, self.embedder)
         self._passages_of = ArticlePassages(self.index, self.embedder.dimension)
         self.messages = load_messages(self.settings.messages_file)  # a malformed catalogue fails here, naming the entry
-        self.detector = LanguageDetector(self.settings)
+        self.detector = LanguageDetector(self.settings, article_words=self._article_words)
         vocabulary = Vocabulary(self.index)
         self._english = EnglishPath(self.settings, self.embedder, self.index, self.guardrail, vocabulary)
         self._multilingual: MultilingualPath | None = None
@@ -109,6 +109,10 @@ class Engine:
     def query_vector(self, text: str) -> np.ndarray:
         """The embedding an English question is searched with (see ``EnglishPath.query_vector``)."""
         return self._english.query_vector(text)
+
+    def _article_words(self) -> frozenset[str]:
+        """The words the articles use (English, whatever else they are): the language detector's help."""
+        return self.index.snapshot().keywords.surface_words
 
     def related_questions(self, vector: np.ndarray, *, limit: int = 3, multilingual: bool = False) -> list[str]:
         """Common questions closest to ``vector``: what to offer when a question is out of scope.

@@ -15,6 +15,7 @@ import numpy as np
 from chatbot.answering.conversation import is_follow_up, points_back, standalone_query
 from chatbot.answering.extractive import extractive_answer
 from chatbot.answering.model import AnswerSentence, Citation
+from chatbot.engine.lead import lead_with
 from chatbot.engine.path import SAFETY_QUERY, scoring
 from chatbot.engine.turn import Turn
 from chatbot.guardrail.classifier import Guardrail
@@ -83,7 +84,7 @@ class EnglishPath:
         turn.verdict = self.guardrail.classify(
             turn.question, self.embedder.embed_one(turn.question), best_passage_similarity=best,
             vocabulary=self._vocabulary(), history_verdicts=history_verdicts, is_follow_up=turn.follow_up,
-            corrected=turn.corrected,
+            corrected=turn.corrected, conditions=self.index.snapshot().conditions,
         )
         if turn.verdict.category == MEDICAL:
             turn.passages = self._with_safety_passages(turn)
@@ -106,6 +107,14 @@ class EnglishPath:
         chosen = sorted(fused, key=lambda c: -fused[c])[: self.settings.retrieval_k]
         if terms and rankings[-1] and rankings[-1][0].chunk.id not in chosen:
             chosen[-1] = rankings[-1][0].chunk.id  # the passage naming the situation is always read
+        lead = turn.verdict.lead
+        if lead and not any(lead in by_id[cid].chunk.sentences for cid in chosen):
+            # The passage that lists the asker's condition as a reason not to have it is always read.
+            listing = next((p for p in search(self.index, self.settings, lead, turn.vector, mode="bm25") if lead in p.chunk.sentences), None)
+            if listing is not None:
+                by_id[listing.chunk.id] = listing
+                chosen.insert(0, listing.chunk.id)
+                chosen = chosen[: self.settings.retrieval_k]
         return [by_id[cid] for cid in chosen]
 
     def _classify_alone(self, text: str) -> GuardrailVerdict:
@@ -123,4 +132,8 @@ class EnglishPath:
         # last?" alone is about results, and the earlier "what are the side effects?" says what lasts.
         alone = turn.follow_up and not points_back(turn.corrected or turn.question)
         vector = self.query_vector(turn.corrected or turn.question) if alone else turn.vector
-        return extractive_answer(query, vector, turn.passages, verdict, scoring(self.index, self.embedder.known_words), self.settings)
+        sentences, citations, notes = extractive_answer(query, vector, turn.passages, verdict, scoring(self.index, self.embedder.known_words), self.settings)
+        if verdict.lead and sentences:
+            # The articles list the asker's condition as a reason not to have it: that is read first.
+            sentences, citations = lead_with(verdict.lead, sentences, citations, turn.passages)
+        return sentences, citations, notes

@@ -101,7 +101,11 @@ class Pipeline:
         "that": read alone its words could match a reviewed question the conversation is not about.
         The conversation's subjects count: "does it hurt?" after "I'm pregnant" keeps the pregnancy.
         Nor for a question in another language: the matcher's subject lists and its measured
-        precision are English only."""
+        precision are English only.
+
+        A general question that only nearly asks a reviewed question (another premise, how it works
+        rather than what happens...) keeps its generated answer and is offered the reviewed question
+        as "Did you mean: ...?". A medical one is not: its dermatologist advice comes first."""
         if not (self.settings.reviewed_answers and turn.use_reviewed) or turn.verdict.category not in (GENERAL, MEDICAL):
             return turn
         if turn.foreign:
@@ -109,7 +113,10 @@ class Pipeline:
         if turn.follow_up and points_back(turn.corrected or turn.question):
             return turn
         context = turn.history[-2:]
-        turn.reviewed = self.reviewed.find(turn.corrected or turn.question, context=context)
+        considered = self.reviewed.consider(turn.corrected or turn.question, context=context)
+        turn.reviewed = considered.served
+        if turn.verdict.category == GENERAL:
+            turn.suggestions = considered.suggestions
         return turn
 
     def compose(self, turn: Turn) -> Answer:

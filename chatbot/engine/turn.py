@@ -68,6 +68,8 @@ class Turn:
     verdict: GuardrailVerdict | None = None
     reviewed: tuple[ReviewedAnswer, Match] | None = None
     """The clinic's reviewed answer this question asks for, when there is one."""
+    suggestions: tuple[str, ...] = ()
+    """Reviewed questions this one nearly asks, offered as "Did you mean: ...?" (no reviewed answer served)."""
     use_reviewed: bool = True
     started: float = field(default_factory=time.perf_counter)
     timings: dict[str, float] = field(default_factory=dict)

@@ -177,7 +177,8 @@ def reviewed_lines(report: Mapping[str, Any]) -> list[str]:
     for split, m in (report.get("matcher") or {}).items():
         lines.append(
             f"matcher ({split} pairs): precision {fmt(m['precision'])} ({m['found']} right, {m['wrong']} wrong), "
-            f"recall {fmt(m['recall'])} ({m['found']} of {m['same']} paraphrases)"
+            f"recall {fmt(m['recall'])} ({m['found']} of {m['same']} paraphrases), "
+            f"near-miss false matches {m.get('near_miss_false_matches', 0)} of {m.get('near_misses', 0)}"
         )
         lines += [f"  wrong: {w}" for w in m.get("wrong_pairs", [])]
     return lines

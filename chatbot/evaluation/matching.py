@@ -9,7 +9,8 @@ against every reviewed answer's phrasings at once (the shipped ``corpus/reviewed
   for: a near miss given the reviewed question, or a paraphrase given another answer.
 
 Precision = found / (found + wrong): of the reviewed answers served, the share that were right.
-Recall = found / pairs labelled the same.
+Recall = found / pairs labelled the same. **Near-miss false matches**: near misses (``kind: near_miss_*``:
+another subject, another premise, how or why instead of what) served the reviewed answer they nearly ask for.
 """
 
 from __future__ import annotations
@@ -106,10 +107,12 @@ def pair_scores(results: Sequence[PairResult]) -> dict[str, Any]:
     found = sum(r.found for r in results)
     wrong = sum(r.wrong for r in results)
     positives = sum(r.pair.match for r in results)
+    near = [r for r in results if r.pair.kind.startswith("near_miss")]
     return {
         "pairs": len(results), "same": positives, "found": found, "wrong": wrong,
         "precision": found / (found + wrong) if found + wrong else None,
         "recall": found / positives if positives else None,
+        "near_misses": len(near), "near_miss_false_matches": sum(r.wrong for r in near),
         "wrong_pairs": [f"{r.pair.id}: {r.pair.asked!r} -> {r.matched!r}" for r in results if r.wrong],
     }
 

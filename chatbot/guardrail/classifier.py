@@ -20,9 +20,11 @@ rule tables in ``chatbot/guardrail/patterns.py``, the notes about what the artic
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 import numpy as np
 
+from chatbot.guardrail.conditions import asked_conditions
 from chatbot.guardrail.notes import mentioned_in, unmentioned_area, unmentioned_topic
 from chatbot.guardrail.patterns import (
     ACNE_AFTERMATH,
@@ -56,6 +58,7 @@ from chatbot.guardrail.verdict import (
     out_of_scope_verdict,
     urgent_verdict,
 )
+from chatbot.knowledge.conditions import Condition
 from chatbot.knowledge.embeddings import Embedder, VectorCache
 from chatbot.settings import Settings
 from chatbot.text.glossary import lay_words
@@ -138,6 +141,7 @@ class Guardrail:
         history_verdicts: Sequence[GuardrailVerdict] = (),
         is_follow_up: bool = False,
         corrected: str = "",
+        conditions: Sequence[Condition] = (),
     ) -> GuardrailVerdict:
         """Decide the category of ``question``.
 
@@ -145,17 +149,17 @@ class Guardrail:
         ``vocabulary`` the index's words (to tell whether a treatment is discussed);
         ``history_verdicts`` the verdicts of earlier turns, which a follow-up inherits
         when it is urgent or medical; ``corrected`` the question with its typos fixed, for
-        telling whether the articles use its words ("downtiem" is their "downtime").
+        telling whether the articles use its words ("downtiem" is their "downtime"); ``conditions``
+        those the articles give as reasons not to have microneedling (the live index's): the asker's own
+        case of one is medical, and the verdict carries the sentence that lists it.
         """
         s = self.settings
         near = self.nearest(vector)
         general_best = near[GENERAL]
 
-        urgent = URGENT_STRONG.search(question)
-        if urgent:
-            return urgent_verdict(f"symptom that may need prompt care: {urgent.group(0)!r}", "pattern:urgent")
-        if URGENT_SOFT.search(question) and WORSENING.search(question):
-            return urgent_verdict("symptom that is getting worse", "pattern:urgent-worsening")
+        urgent = urgent_by_pattern(question)
+        if urgent is not None:
+            return urgent
         if (
             near[URGENT] >= s.urgent_prototype_similarity
             and near[URGENT] >= general_best + s.prototype_margin
@@ -167,13 +171,17 @@ class Guardrail:
         if redirect:
             return GuardrailVerdict(OUT_OF_SCOPE, f"attempt to redirect the bot: {redirect.group(0)!r}", REDIRECT_MESSAGE, "pattern:redirect")
 
-        topics = [name for name, rx in MEDICAL_RX.items() if rx.search(question)]
-        if topics and SIDE_EFFECT.search(question) and not PERSONAL.search(question):
-            topics = []  # "can microneedling cause breakouts?" asks about side effects, not the asker's health
-        if "active acne" in topics and ACNE_AFTERMATH.search(question) and not ACTIVE_ACNE_STRONG.search(question):
-            topics.remove("active acne")
+        topics = medical_topics(question)
+        listed = asked_conditions(question, conditions)
+        lead = listed[0].sentence if listed else ""
         if topics:
-            return medical_verdict(", ".join(topics), f"personal health situation: {', '.join(topics)}", "pattern:medical", tuple(topics))
+            verdict = medical_verdict(", ".join(topics), f"personal health situation: {', '.join(topics)}", "pattern:medical", tuple(topics))
+            return replace(verdict, lead=lead)
+        if listed:
+            names = ", ".join(c.name.lower() for c in listed)
+            verdict = medical_verdict(names, f"the articles list {names} among who should not have it or is at risk", "articles:condition",
+                                      tuple(c.name for c in listed))
+            return replace(verdict, lead=lead)
         # A situation is the asker's own: without "I" or "my" a question close to the examples asks
         # about safety in general ("is it safer than more full-on treatments?").
         if (
@@ -230,6 +238,31 @@ class Guardrail:
         if area:
             return GuardrailVerdict(GENERAL, f"{covered}, but not {area}", UNMENTIONED_AREA_NOTE.format(area=area), "unmentioned-area")
         return GuardrailVerdict(GENERAL, covered, "", "general")
+
+
+def urgent_by_pattern(question: str) -> GuardrailVerdict | None:
+    """The urgent verdict the English symptom patterns give on their own, or None. Run on every
+    question, whatever language it was read as: a misread language never lowers the guardrail."""
+    urgent = URGENT_STRONG.search(question)
+    if urgent:
+        return urgent_verdict(f"symptom that may need prompt care: {urgent.group(0)!r}", "pattern:urgent")
+    if URGENT_SOFT.search(question) and WORSENING.search(question):
+        return urgent_verdict("symptom that is getting worse", "pattern:urgent-worsening")
+    return None
+
+
+def medical_topics(question: str) -> list[str]:
+    """The personal health situations (``MEDICAL_TOPICS`` names) the English patterns find in ``question``.
+
+    A condition named as something microneedling might bring on, by someone who says nothing of
+    themselves, is a side-effect question ("can microneedling cause breakouts?"), and old acne's marks
+    are the acne-scar question, not active acne."""
+    topics = [name for name, rx in MEDICAL_RX.items() if rx.search(question)]
+    if topics and SIDE_EFFECT.search(question) and not PERSONAL.search(question):
+        return []
+    if "active acne" in topics and ACNE_AFTERMATH.search(question) and not ACTIVE_ACNE_STRONG.search(question):
+        topics.remove("active acne")
+    return topics
 
 
 def _coverage(question: str, vocabulary: frozenset[str] | set[str]) -> float:

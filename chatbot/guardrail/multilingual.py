@@ -20,8 +20,8 @@ import re
 
 import numpy as np
 
+from chatbot.guardrail.classifier import medical_topics, urgent_by_pattern
 from chatbot.guardrail.multilingual_patterns import EMERGENCY_NUMBER, PATTERNS, URGENT_SIGNS_ELSEWHERE
-from chatbot.guardrail.patterns import URGENT_STRONG
 from chatbot.guardrail.verdict import GENERAL, MEDICAL, OUT_OF_SCOPE, URGENT, GuardrailVerdict
 from chatbot.knowledge.embeddings import MultilingualEmbedder, VectorCache
 from chatbot.languages.messages import MessageCatalogue
@@ -108,9 +108,12 @@ class MultilingualGuardrail:
         s = self.settings
         p = PATTERNS[language]
         near = self.nearest(vector)
-        urgent = p.urgent.search(question) or URGENT_STRONG.search(question)
+        urgent = p.urgent.search(question)
         if urgent:
             return self._verdict(URGENT, f"symptom that may need prompt care: {urgent.group(0)!r}", "urgent", f"pattern:urgent-{language}", language)
+        english = urgent_by_pattern(question)  # the English patterns run on every question: a misread language never lowers the guardrail
+        if english is not None:
+            return self._verdict(URGENT, english.reason, "urgent", english.rule, language)
         if p.soft.search(question) and p.worsening.search(question):
             return self._verdict(URGENT, "symptom that is getting worse", "urgent", f"pattern:urgent-worsening-{language}", language)
         if self._prototype(near, URGENT, s.multilingual_urgent_prototype_similarity) and p.soft.search(question):
@@ -123,6 +126,9 @@ class MultilingualGuardrail:
             return self._verdict(
                 MEDICAL, f"personal health situation: {medical.group(0)!r}", "medical", f"pattern:medical-{language}", language, topic=medical.group(0)
             )
+        topics = medical_topics(question)
+        if topics:
+            return self._verdict(MEDICAL, f"personal health situation: {', '.join(topics)}", "medical", "pattern:medical", language, topic=", ".join(topics))
         if self._prototype(near, MEDICAL, s.multilingual_medical_prototype_similarity):
             return self._verdict(MEDICAL, f"close to medical examples (similarity {near[MEDICAL]:.2f})", "medical", "prototype:medical-e5", language,
                                  topic="your health situation")
@@ -152,13 +158,20 @@ class MultilingualGuardrail:
         sorry = self.messages.text("unsupported_language")
         number = EMERGENCY_NUMBER.search(question)
         sign = URGENT_SIGNS_ELSEWHERE.search(question)
+        english = urgent_by_pattern(question)  # English misread as another language keeps its urgent advice
         near = self.nearest(vector)
         close = near[URGENT] >= s.multilingual_urgent_prototype_similarity and near[URGENT] >= near[GENERAL] + s.unsupported_urgent_margin
-        if number or sign or close:
+        if number or sign or english or close:
             why = (f"emergency number {number.group(0)}" if number else f"urgent sign {sign.group(0)!r}" if sign
-                   else f"close to urgent examples (similarity {near[URGENT]:.2f})")
+                   else english.reason if english else f"close to urgent examples (similarity {near[URGENT]:.2f})")
             return GuardrailVerdict(
                 URGENT, f"language not supported ({language}), and {why}", f"{sorry} {self.messages.text('urgent')}", "unsupported-language:urgent"
+            )
+        topics = medical_topics(question)  # English read as another language keeps its dermatologist advice
+        if topics:
+            return GuardrailVerdict(
+                MEDICAL, f"language not supported ({language}), and personal health situation: {', '.join(topics)}",
+                f"{sorry} {self.messages.text('medical', topic=', '.join(topics))}", "unsupported-language:medical",
             )
         # The bot cannot read the question: whoever needs care must still learn where to get it.
         return GuardrailVerdict(

@@ -53,7 +53,11 @@ class GuardrailVerdict:
     rule: str
     """Short machine-readable name of what decided: "pattern:urgent", "prototype:medical", "low-similarity"..."""
     topics: tuple[str, ...] = ()
-    """Medical only: the health situations recognised in the question (keys of ``chatbot.guardrail.patterns.MEDICAL_TOPICS``)."""
+    """Medical only: the health situations recognised in the question (keys of ``chatbot.guardrail.patterns.MEDICAL_TOPICS``,
+    or the name of a condition the articles list)."""
+    lead: str = ""
+    """Medical only: the article sentence that lists the asker's condition as a reason not to have
+    microneedling (or as a higher risk); the answer opens with it."""
 
 
 def urgent_verdict(reason: str, rule: str) -> GuardrailVerdict:

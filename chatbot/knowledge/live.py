@@ -16,6 +16,7 @@ from typing import TypeVar
 
 from chatbot.errors import ChatbotError, ChromaUnavailableError, IndexCorruptError, IndexMissingError
 from chatbot.knowledge.chroma import MULTILINGUAL_SUFFIX, connect, index_state, open_collection
+from chatbot.knowledge.conditions import Condition, article_conditions
 from chatbot.knowledge.keywords import KeywordIndex
 from chatbot.settings import Settings
 
@@ -34,6 +35,8 @@ class Snapshot:
     keywords: KeywordIndex
     multilingual: object | None = None
     """The version's multilingual (e5) vector set, None when the index was built without it."""
+    conditions: tuple[Condition, ...] = ()
+    """What its passages give as reasons not to have microneedling, or as a higher risk (``chatbot.knowledge.conditions``)."""
 
 
 class LiveIndex:
@@ -129,7 +132,9 @@ class LiveIndex:
                 multilingual = open_collection(self._client, f"{version}{MULTILINGUAL_SUFFIX}")
             except Exception:  # built with multilingual off: other languages fall back to the English search
                 log.warning("index version %s has no multilingual vectors; run `chatbot ingest` to add them", version)
-        return Snapshot(version, collection, tuple(ids), KeywordIndex(texts, backend=self.bm25_backend), multilingual)
+        return Snapshot(
+            version, collection, tuple(ids), KeywordIndex(texts, backend=self.bm25_backend), multilingual, article_conditions(texts)
+        )
 
     def run(self, operation: Callable[[Snapshot], T]) -> T:
         """Run ``operation(snapshot)``. If it fails (the version vanished under a re-ingest, the

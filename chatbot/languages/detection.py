@@ -15,6 +15,8 @@ Two steps, so that neither a script nor a statistical model decides alone:
   English. A question counts as English unless the detector is confident
   (``language_min_confidence``) and the question has enough words
   (``language_min_words``): "downtiem?", "does it hurt lol" and "pores?" stay English.
+  A short question (``language_short_words``) whose every word is English stays English without the
+  detector (``chatbot/languages/english_words.py``): "do pores shrink?" read as Portuguese before.
   Marks only one supported language uses decide first, whatever the length: "¿" or "ñ" is
   Spanish, "ł" or "ę" Polish, "ã" Portuguese, "ß" German.
 
@@ -27,8 +29,10 @@ from __future__ import annotations
 import re
 import threading
 import unicodedata
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from chatbot.languages.english_words import EnglishWords
 from chatbot.settings import Settings
 
 ENGLISH = "en"
@@ -128,10 +132,12 @@ def content_text(text: str) -> str:
 class LanguageDetector:
     """Detects the language of questions. Build once per process (the models load in about a second)."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, *, article_words: Callable[[], Iterable[str]] = frozenset) -> None:
+        """``article_words``: the words the articles use, which are English whatever else they are."""
         self.settings = settings
         self._detector = None
         self._lock = threading.Lock()
+        self.english_words = EnglishWords(min_frequency=settings.english_word_min_frequency, article_words=article_words)
 
     def _identifier(self):
         with self._lock:
@@ -161,6 +167,8 @@ class LanguageDetector:
         words = _WORD.findall(text)
         if len(words) < s.language_min_words:
             return english(f"too short to tell ({len(words)} word(s) besides names and numbers)")
+        if len(words) <= s.language_short_words and self.english_words.all_english(words):
+            return english(f"a short question whose every word is English ({len(words)} words)")
         ranked = self.confidences(" ".join(words))
         if not ranked:
             return english("no language recognised")

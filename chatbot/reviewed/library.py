@@ -34,6 +34,15 @@ class Served:
     matcher: QuestionMatcher
 
 
+@dataclass(frozen=True)
+class Considered:
+    """A question against the served answers: the one it asks for, or the questions it nearly asks."""
+
+    served: tuple[ReviewedAnswer, Match] | None
+    suggestions: tuple[str, ...] = ()
+    """Reviewed questions to offer as "Did you mean: ...?" when none was served, closest first."""
+
+
 class ReviewedLibrary:
     """The served reviewed answers and the matcher over their phrasings. Thread-safe."""
 
@@ -62,11 +71,18 @@ class ReviewedLibrary:
 
     def find(self, question: str, *, context: Sequence[str] = ()) -> tuple[ReviewedAnswer, Match] | None:
         """The served answer ``question`` asks for (read with the conversation's ``context``), or None."""
+        return self.consider(question, context=context).served
+
+    def consider(self, question: str, *, context: Sequence[str] = ()) -> Considered:
+        """The served answer ``question`` asks for, or the reviewed questions it nearly asks (see
+        ``QuestionMatcher.consider``)."""
         served = self.current()
         if not served.answers:
-            return None
-        match = served.matcher.match(question, context=context)
-        return (served.answers[match.answer], match) if match else None
+            return Considered(None)
+        decision = served.matcher.consider(question, context=context)
+        if decision.match is not None:
+            return Considered((served.answers[decision.match.answer], decision.match))
+        return Considered(None, tuple(served.answers[i].question for i in decision.suggestions))
 
     def _load(self, previous: Served | None) -> Served:
         try:
@@ -82,7 +98,7 @@ class ReviewedLibrary:
         return Served(version, answers, matcher)
 
 
-__all__ = ["ReviewedLibrary", "Served"]
+__all__ = ["Considered", "ReviewedLibrary", "Served"]
 
 
 def build_reviewed_answer(

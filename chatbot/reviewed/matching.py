@@ -86,13 +86,25 @@ ASPECTS: dict[str, str] = {
     "before": r"\bbefore (my|the|a|an|your)\b.{0,20}\b(appointment|session|treatment)|\bto (my|the|your) (\w+ )?(appointment|session)\b|\bprepar",
     "final": r"\bfinal\b|\bfull results\b|\bend results?\b",
     "comparison": r"\b(less|more|better|worse|than|compared|versus|vs|combine|combined|combining|instead)\b",
-    "permanence": r"\bpermanent(ly)?\b|\bforever\b|\bfor good\b",
+    "permanence": r"\bpermanent(ly)?\b|\bforever\b|\bfor good\b|\bcompletely\b|\bentirely\b|\btotally\b",
     "before treatment": r"\bbefore (microneedling|needling|treatment|the procedure)\b",
     "symptoms now": r"\b(still|is|are|gets?|getting|looks?)\s+(red|swollen|sore|peeling|flaky|bruised|itchy|irritated)\b",
+    "mechanism": r"\bhow (does|do|did|would|will|can|could) (it|this|that|microneedling|needling|the (treatment|procedure|needling)|aftercare|collagen)"
+                 r"( \w+)? (work|works|help|fix|smooth|improve|produce|make|stop|tighten|change|reduce)\b|\bwhy (does|do) (\w+ ){0,3}work"
+                 r"|\bmechanism\b|\bscience\b|\bwhy (does|do) (poking|needling|tiny holes|needles)\b",
+    "actual size": r"\bshrink\w*|\bclose (up )?(my |the |your )?pores\b|\b(get|gets|getting|become|go) (smaller|bigger|larger)\b",
+    "afterwards": r"\brecover(y|ing)?\b|\bafterwards\b|\bhealing\b",
+    "consequence": r"\bwhat (happens|will happen|would happen) if\b|\bif (i|you) (don'?t|do not|skip|forget|miss)\b",
 }
 """What is asked about the subject, where a shared subject is not enough: "how many sessions for
 large pores?" is not "can it make large pores smaller?", "how do I get rid of large pores?" is not
-"what causes them?". Only aspects every phrasing of a question states the same way are listed."""
+"what causes them?". Only aspects every phrasing of a question states the same way are listed.
+
+Some aspects change what is asked while the words stay close: how or why it works ("how does the
+treatment work" is not "what happens during a treatment"), a size that really changes ("is it possible
+to shrink pores": one article says pores cannot shrink, the reviewed answer is about looking smaller),
+the recovery rather than the session ("how painful is the recovery"), and what follows from skipping
+something ("what happens if I don't follow the aftercare")."""
 
 
 def _compiled(*tables: dict[str, str]) -> dict[str, re.Pattern[str]]:
@@ -170,6 +182,16 @@ class Match:
 
 
 @dataclass(frozen=True)
+class Decision:
+    """What the matcher makes of a question: the reviewed answer it asks for, or those it nearly asks for."""
+
+    match: Match | None
+    suggestions: tuple[int, ...] = ()
+    """When nothing matched: answers (indices) whose question it nearly asks, closest first, offered as
+    "Did you mean: ...?" while the generated answer stands."""
+
+
+@dataclass(frozen=True)
 class Candidate:
     """How one phrasing compares with the question (for staff and the evaluation)."""
 
@@ -204,10 +226,14 @@ class QuestionMatcher:
 
     def candidates(self, question: str, *, context: Sequence[str] = (), vector: np.ndarray | None = None) -> list[Candidate]:
         """Every phrasing scored against ``question``, best first. ``context`` (earlier questions of
-        the conversation) adds its subjects: a follow-up keeps what the conversation is about."""
+        the conversation) adds its subjects but not its aspects: a follow-up keeps what the conversation is about."""
         if not self.phrasings:
             return []
-        asked = qualifiers(" ".join([*context, question]))
+        # The conversation's subjects carry over ("I'm pregnant" ... "does it hurt?"); what was asked
+        # about them does not: after "how does the treatment work", "What happens during a treatment?"
+        # (a "Did you mean" clicked) asks what happens.
+        earlier = {q for q in qualifiers(" ".join(context)) if not q.startswith("aspect:")} if context else set()
+        asked = qualifiers(question) | earlier
         vec = self.embedder.embed_one(with_topic(question)) if vector is None else vector
         sims = self.vectors @ vec
         mine = words(question)
@@ -219,7 +245,29 @@ class QuestionMatcher:
 
     def match(self, question: str, *, context: Sequence[str] = (), vector: np.ndarray | None = None) -> Match | None:
         """The reviewed answer ``question`` asks for, or None when none matches strictly enough."""
+        return self.consider(question, context=context, vector=vector).match
+
+    def consider(self, question: str, *, context: Sequence[str] = (), vector: np.ndarray | None = None) -> Decision:
+        """The strict match for ``question``, or, when there is none, the answers it nearly asks for.
+
+        A near match is an answer with a phrasing at least ``suggest_similarity`` close in meaning
+        that failed a strict test (another subject or aspect, too few shared words, no margin). It is
+        never suggested when it would drop a health situation the question (or its ``context``) states:
+        "I'm pregnant, does it hurt?" is not offered "Is microneedling painful?"."""
         candidates = self.candidates(question, context=context, vector=vector)
+        found = self._strict(candidates)
+        if found is not None:
+            return Decision(found)
+        health = {q for q in qualifiers(" ".join([*context, question])) if q.startswith("health:")}
+        suggested: list[int] = []
+        for c in candidates:  # best first
+            if c.similarity < self.settings.suggest_similarity or len(suggested) >= self.settings.suggestion_limit:
+                break
+            if c.phrasing.answer not in suggested and health <= c.phrasing.qualifiers:
+                suggested.append(c.phrasing.answer)
+        return Decision(None, tuple(suggested))
+
+    def _strict(self, candidates: list[Candidate]) -> Match | None:
         passing = [c for c in candidates if c.passes(self.settings)]
         if not passing:
             return None
@@ -231,4 +279,4 @@ class QuestionMatcher:
         return Match(best.phrasing.answer, best.phrasing.text, best.similarity, best.overlap, margin)
 
 
-__all__ = ["ARTICLE_CONCERNS", "FACE_AREAS", "Candidate", "Match", "QuestionMatcher", "overlap", "qualifiers", "words"]
+__all__ = ["ARTICLE_CONCERNS", "FACE_AREAS", "Candidate", "Decision", "Match", "QuestionMatcher", "overlap", "qualifiers", "words"]
