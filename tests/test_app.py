@@ -134,12 +134,14 @@ def test_out_of_scope_offers_related_questions_that_can_be_clicked(app_env):
     assert any("](#source-2-" in t for t in texts(at.chat_message[3]))
 
 
-def test_a_near_match_offers_the_reviewed_question_one_click_away(app_env):
+def test_a_near_match_offers_the_reviewed_question_one_click_away(app_env, monkeypatch):
     from chatbot.reviewed.model import article_sentences, read_yaml
     from chatbot.reviewed.store import ReviewStore
 
     shipped = ROOT / "corpus" / "reviewed_answers.yaml"
     ReviewStore(app_env).import_entries(read_yaml(shipped, article_sentences(app_env)), actor="test")
+    # An engine of its own: the one earlier tests loaded reads the reviewed answers of their database.
+    monkeypatch.setenv("CHATBOT_REVIEWED_REFRESH_SECONDS", "1.5")
     at = open_app()
     ask(at, "how does the treatment work")
     [offer] = [b for b in at.button if (b.key or "").startswith("suggestion-1-")]

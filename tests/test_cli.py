@@ -235,7 +235,7 @@ def test_a_bad_line_in_the_middle_does_not_stop_the_run_and_chat_style_history_w
     records = [json.loads(line) for line in result.stdout.splitlines()]
     assert len(records) == len(lines)
     assert [("error" in r) for r in records] == [False, True, True, False, False]
-    assert records[1]["line"] == 2 and "nested too deeply" in records[1]["error"]
+    assert records[1]["line"] == 2 and "levels deep" in records[1]["error"]
     assert "chat turns" in records[2]["error"]
     assert {c["article"] for c in records[3]["citations"]} & PORES  # the user's turn of the chat-style history was used
     assert result.returncode == 3
