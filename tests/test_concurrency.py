@@ -127,7 +127,8 @@ def streamlit_server(built_settings, tmp_path):
 
     from conftest import chatbot_env, streamlit_app
 
-    env = chatbot_env(built_settings, CHATBOT_FEEDBACK_DB=str(tmp_path / "feedback.sqlite3"))
+    # Sixteen pages from one address: the per-address limit (20 a minute) is for the open internet, not this test.
+    env = chatbot_env(built_settings, CHATBOT_FEEDBACK_DB=str(tmp_path / "feedback.sqlite3"), CHATBOT_IP_QUESTIONS_PER_MINUTE="1000")
     env["CHATBOT_CONFIG"] = str(tmp_path / "no-config.toml")
     with streamlit_app({**os.environ, **env}, tmp_path / "streamlit.log", timeout=120) as url:
         yield url
