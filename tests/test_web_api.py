@@ -30,7 +30,7 @@ STARTUP_SECONDS = 300
 """Bound on the server's start and the engine's load (about 10 s idle; much more on a busy machine)."""
 CLINIC = "https://www.clinic.example"
 SPEC_KEYS = {"question", "answer", "citations", "guardrail", "timings_ms", "disclaimer", "related_questions", "generator", "reviewed",
-             "language"}
+             "language", "more_from_the_articles", "suggestions"}
 
 
 @dataclass

@@ -68,6 +68,10 @@ def schemas(settings: Settings) -> dict[str, Any]:
         "disclaimer": {"type": "string"},
         "related_questions": {"type": "array", "items": {"type": "string"},
                               "description": "Questions the articles do answer (\"Did you mean\"), for an out-of-scope question."},
+        "more_from_the_articles": {"type": "string", "description": "Further cited sentences after the short answer "
+                                   "(shown collapsed), with [n] markers into the same citations; \"\" when there are none."},
+        "suggestions": {"type": "array", "items": {"type": "object", "required": ["question"], "properties": {"question": {"type": "string"}}},
+                        "description": "Reviewed questions this one nearly asks (\"Did you mean\"): asking one gets the clinic's reviewed answer."},
         "generator": {"type": "string", "description": "extractive, reviewed, or the language model's name."},
         "reviewed": {"oneOf": [{"type": "null"}, {
             "type": "object", "required": ["question", "reviewed_by", "reviewed_at"],
@@ -93,7 +97,7 @@ def schemas(settings: Settings) -> dict[str, Any]:
         "Answer": {
             "type": "object", "properties": answer_properties,
             "required": ["question", "answer", "citations", "guardrail", "timings_ms", "disclaimer", "related_questions", "generator",
-                         "reviewed", "language", "conversation_id", "answer_id"],
+                         "reviewed", "language", "more_from_the_articles", "suggestions", "conversation_id", "answer_id"],
         },
         "FeedbackRequest": {
             "type": "object", "required": ["answer_id", "rating"], "additionalProperties": False,

@@ -33,7 +33,7 @@
   var TEXT = {
     open: "Open chat", close: "Close chat", ask: "Ask a question", send: "Send", restart: "New conversation",
     placeholder: "Ask a question about microneedling", popular: "Popular questions", sources: "Sources",
-    didYouMean: "Did you mean:", helpful: "Helpful", notHelpful: "Not helpful", wasHelpful: "Was this helpful?",
+    didYouMean: "Did you mean:", more: "More from the articles", helpful: "Helpful", notHelpful: "Not helpful", wasHelpful: "Was this helpful?",
     thanks: "Thank you for your rating.", commentLabel: "Anything to add? (optional)", sendComment: "Send comment",
     commentSaved: "Thank you, your comment was saved.", typing: "Looking in our articles…", you: "You", bot: "Clinic assistant",
     notEnabled: "Sorry, this chat is not available on this website. Please contact the clinic directly.",
@@ -103,6 +103,7 @@
     ".cw-passage mark{background:#fff0a8;color:inherit}",
     ".cw-small{font-size:12px;color:#555}",
     ".cw-chips{display:flex;flex-wrap:wrap;gap:6px;margin:4px 0}",
+    ".cw-more{margin:4px 0}.cw-more summary{cursor:pointer;color:var(--accent)}",
     ".cw-chip{border:1px solid var(--accent);color:var(--accent);background:#fff;border-radius:16px;padding:5px 10px;cursor:pointer;font-size:13px;text-align:left}",
     ".cw-rate{display:flex;align-items:center;gap:6px;flex-wrap:wrap;font-size:13px;margin-top:4px}",
     ".cw-rate button{border:1px solid #c4c7cc;background:#fff;border-radius:6px;padding:3px 8px;cursor:pointer;font-size:15px}",
@@ -316,14 +317,17 @@
     if (guard.message && guard.category === "urgent") block.appendChild(el("div", { class: "cw-box cw-urgent", text: guard.message }));
     else if (guard.message && guard.category !== "medical") block.appendChild(el("div", { class: "cw-box cw-notice", text: guard.message }));
     if (answer.reviewed) block.appendChild(el("p", { class: "cw-small cw-reviewed", text: TEXT.reviewed + answer.reviewed.reviewed_at.slice(0, 10) }));
-    var sources = sourceList(answer, paragraphs);
+    var more = answer.more_from_the_articles || "";
+    var sources = sourceList(answer, more ? paragraphs.concat([more]) : paragraphs);
     paragraphs.forEach(function (text) {
       block.appendChild(/\[\d+\]/.test(text) ? citedParagraph(text, sources) : el("p", { class: "cw-note", text: text }));
     });
+    if (more) block.appendChild(el("details", { class: "cw-more" }, [el("summary", { text: TEXT.more }), citedParagraph(more, sources)]));
     if (guard.message && guard.category === "medical") block.appendChild(el("div", { class: "cw-box cw-medical", text: guard.message }));
-    if (answer.related_questions && answer.related_questions.length) {
+    var offers = (answer.suggestions || []).map(function (s) { return s.question; }).concat(answer.related_questions || []);
+    if (offers.length) {
       block.appendChild(el("p", { class: "cw-small", text: TEXT.didYouMean }));
-      block.appendChild(chips(answer.related_questions, "cw-chip cw-related"));
+      block.appendChild(chips(offers, "cw-chip cw-related"));
     }
     if (sources.list) block.appendChild(sources.list);
     block.appendChild(el("p", { class: "cw-small cw-disclaimer", text: answer.disclaimer }));
