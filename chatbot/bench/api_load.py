@@ -29,6 +29,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from chatbot.bench.processes import free_port, stop_process
 from chatbot.settings import Settings, load_settings
 
 LEVELS = (1, 8, 32)
@@ -72,13 +73,9 @@ def _env(settings: Settings, folder: Path) -> dict[str, str]:
 @contextlib.contextmanager
 def running_server(settings: Settings, folder: Path) -> Iterator[str]:
     """``chatbot serve`` on a free loopback port, ready to answer; yields its URL."""
-    import socket
-
     import httpx
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
     with (folder / "serve.log").open("wb") as log:
         proc = subprocess.Popen([sys.executable, "-m", "chatbot.cli", "serve", "--port", str(port)], env=_env(settings, folder),
@@ -94,11 +91,7 @@ def running_server(settings: Settings, folder: Path) -> Iterator[str]:
             time.sleep(0.2)
         yield url
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop_process(proc, timeout=15)
 
 
 def drive(url: str, questions: Sequence[str], *, clients: int, requests: int) -> LoadRow:

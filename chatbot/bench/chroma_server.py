@@ -12,15 +12,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from chatbot.bench.processes import free_port, stop_process
+
 SERVER_START_SECONDS = 120
 
 
 @contextmanager
 def chroma_server(path: Path) -> Iterator[int]:
     """A ``chroma run`` on a free 127.0.0.1 port serving ``path``; yields the port."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     chroma = Path(sys.executable).parent / "chroma"
     proc = subprocess.Popen(
         [str(chroma), "run", "--host", "127.0.0.1", "--port", str(port), "--path", str(path)],
@@ -37,8 +37,4 @@ def chroma_server(path: Path) -> Iterator[int]:
             time.sleep(0.2)
         yield port
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop_process(proc, timeout=20)

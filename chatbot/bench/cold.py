@@ -26,6 +26,7 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
+from chatbot.bench.processes import free_port, stop_process
 from chatbot.settings import Settings
 
 ENGINE_READY_TARGET = 1.3
@@ -135,14 +136,6 @@ def _fresh_interpreters(settings: Settings, runs: int) -> tuple[float, float, fl
     return statistics.median(floors), statistics.median(readies), statistics.median(answers)
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _healthy(url: str) -> bool:
     try:
         with urllib.request.urlopen(f"{url}/_stcore/health", timeout=1) as response:
@@ -155,7 +148,7 @@ def _chat_box(settings: Settings) -> tuple[float, float]:
     """(seconds from launch to a healthy server, seconds from then to the chat box being visible)."""
     from playwright.sync_api import sync_playwright
 
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
     with sync_playwright() as p, tempfile.TemporaryDirectory(prefix="chatbot-bench-log-") as logs:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
@@ -175,11 +168,7 @@ def _chat_box(settings: Settings) -> tuple[float, float]:
             page.get_by_test_id("stChatInput").locator("textarea").wait_for(state="visible", timeout=SERVER_START_TIMEOUT * 1000)
             visible = time.monotonic()
         finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+            stop_process(proc, timeout=15)
             browser.close()
     return healthy - launched, visible - healthy
 
