@@ -205,6 +205,22 @@ def test_upgrade_creates_the_tables_and_is_idempotent(settings):
     assert db.read(lambda tx: tx.scalar("SELECT version FROM reviewed_state WHERE id = 1"), empty=None) == 0
 
 
+def test_a_database_file_emptied_in_place_gets_its_tables_back(tmp_path):
+    """A file removed and made again can keep its inode number; the next use still finds its tables."""
+    path = tmp_path / "data" / "chatbot.sqlite3"
+    settings = make_settings(tmp_path, database_url=f"sqlite:///{path}", **CHEAP_HASH)
+    db = Database(settings, what="the feedback", error=FeedbackStoreError)
+    db.write(lambda tx: tx.run("UPDATE reviewed_state SET version = 5 WHERE id = 1"))
+    inode = path.stat().st_ino
+    for side in path.parent.glob("chatbot.sqlite3-*"):
+        side.unlink()
+    path.write_bytes(b"")  # the same inode, no tables
+    assert path.stat().st_ino == inode
+    assert db.read(lambda tx: tx.scalar("SELECT version FROM reviewed_state WHERE id = 1"), empty=None) == 0
+    db.write(lambda tx: tx.run("UPDATE reviewed_state SET version = 6 WHERE id = 1"))
+    assert db.read(lambda tx: tx.scalar("SELECT version FROM reviewed_state WHERE id = 1"), empty=None) == 6
+
+
 def legacy_database(path: Path) -> dict:
     """A database as an earlier release wrote it (tests/data/legacy_feedback_schema.sql), with one row of each kind."""
     hasher = passwords.hasher(CHEAP_HASH["staff_hash_memory_kib"], CHEAP_HASH["staff_hash_passes"])

@@ -143,6 +143,8 @@ class Database:
             except ChatbotError:
                 raise
             except DBAPIError as exc:
+                if self._replaced(exc, attempt):
+                    continue  # the file was removed and made again (same inode number): create the tables anew
                 if not self._retry(exc, attempt, started):
                     raise self._error(exc, "write" if write else "read") from None
                 log.warning("%s: %s; retrying (attempt %d)", describe(self.url), first_line(exc), attempt)
@@ -150,6 +152,18 @@ class Database:
                 delay = min(delay * 2, 1.0)
             except SQLAlchemyError as exc:
                 raise self._error(exc, "write" if write else "read") from None
+
+    def _replaced(self, exc, attempt: int) -> bool:
+        """Whether a SQLite file lost its tables since this process migrated it; if so, forget that it did.
+
+        A file deleted and created again can get the same inode number, so the ready key alone
+        does not see it.
+        """
+        if not self.sqlite or attempt > 1 or "no such table" not in first_line(exc).lower():
+            return False
+        with lock:
+            ready.discard(self._ready_key())
+        return True
 
     def _retry(self, exc, attempt: int, started: float) -> bool:
         if self.sqlite:
