@@ -119,6 +119,16 @@ def test_json_contract(engine):
     assert json.loads(json.dumps(data, ensure_ascii=False)) == data
 
 
+def _quoted_from(text: str, passage: str) -> bool:
+    """Whether ``text`` is a sentence of ``passage``, or one quoted to lead: without its "Additionally, "
+    (and so capitalised), or with its "It" shown as "[Microneedling]"."""
+    if text in passage:
+        return True
+    if text.startswith("[Microneedling] "):
+        return "It " + text.removeprefix("[Microneedling] ") in passage
+    return bool(re.search(r"\b(?:Additionally|In addition|Moreover|Furthermore|Also|Plus|Besides|What's more), " + re.escape(text[0].lower() + text[1:]), passage))
+
+
 def test_answer_markers_refer_to_numbered_sources(engine):
     answer = engine.ask("What should I do to look after my skin after microneedling?")
     # The sources list serves the short answer and "More from the articles"; the short answer's come first.
@@ -128,7 +138,7 @@ def test_answer_markers_refer_to_numbered_sources(engine):
     assert short == set(range(1, len(short) + 1))
     for sentence in answer.sentences:
         cited = next(c for c in answer.citations if c.n == sentence.citation)
-        assert sentence.text in cited.text, "a quoted sentence must come from the passage it cites"
+        assert _quoted_from(sentence.text, cited.text), "a quoted sentence must come from the passage it cites"
     # Sentences quoted only so that the next one reads on its own come on top (answer_context_sentences).
     assert 1 <= len(answer.sentences) <= engine.settings.answer_max_sentences + engine.settings.answer_context_sentences
 

@@ -13,6 +13,7 @@ from chatbot.answering.question_type import AFTER, BEFORE, CAUSE, COUNT, DURATIO
 from chatbot.answering.reader import FEATURES, WEIGHTS_FILE, load_weights, read_question
 from chatbot.evaluation.questions import EvalQuestion
 from chatbot.evaluation.runner import lead_found
+from chatbot.text.references import naming_the_treatment, without_additive_connective
 
 # --- answer types and Yes/No: pure text -----------------------------------------------------------
 
@@ -60,6 +61,38 @@ def test_yes_or_no_only_when_the_quoted_sentence_says_so(question, sentence, ope
     assert yes_or_no(read_question(question), sentence) == opening
 
 
+@pytest.mark.parametrize(
+    ("sentence", "alone"),
+    [
+        ("Additionally, avoid using harsh skincare products and makeup for at least 24 to 48 hours.",
+         "Avoid using harsh skincare products and makeup for at least 24 to 48 hours."),
+        ("In addition, microneedling is considered safe.", "Microneedling is considered safe."),
+        ("Additionally, they can provide guidance.", None),  # still refers back without the connective
+        ("However, these effects are not permanent.", None),  # a contrast changes what it means
+        ("Also known as collagen induction therapy, microneedling uses needles.", None),  # no connective at all
+        ("Microneedling is safe.", None),
+    ],
+)
+def test_a_lead_drops_only_an_additive_connective(sentence, alone):
+    assert without_additive_connective(sentence) == alone
+
+
+@pytest.mark.parametrize(
+    ("sentence", "before", "named"),
+    [
+        ("It can be performed on different skin types and tones.", "Unlike more invasive procedures, microneedling is considered safer.",
+         "[Microneedling] can be performed on different skin types and tones."),
+        ("It is designed to treat various skin concerns.", "This medical procedure involves puncturing the skin with tiny needles.",
+         "[Microneedling] is designed to treat various skin concerns."),
+        ("It may affect the colour of your skin.", "Laser treatments utilize heat.", None),  # "it" is not microneedling
+        ("It may feel warm.", "The microneedling pen glides over the skin.", None),  # the pen is the subject
+        ("It is important to rest.", "Microneedling is safe.", None),  # a placeholder "it"
+    ],
+)
+def test_a_lead_names_microneedling_only_when_the_sentence_before_is_about_it(sentence, before, named):
+    assert naming_the_treatment(sentence, before) == named
+
+
 def test_the_shipped_weights_fit_the_features_the_reader_computes():
     weights = load_weights()
     assert weights.coef.shape == (len(FEATURES),)
@@ -97,6 +130,29 @@ def test_a_question_about_something_the_articles_never_name_says_so_first(engine
     assert answer.text.startswith("Our articles don't mention icepick scars specifically"), answer.text
     # then what they say about scars, after the sentence it refers back to ("Additionally, it ... treating scars")
     assert "scars" in " ".join(s.text for s in answer.sentences if s.citation is not None and not s.more).lower()
+
+
+def test_a_lead_that_adds_to_the_sentence_before_is_quoted_without_its_connective(engine):
+    from chatbot.reviewed.desk import draft_from_answer
+    from chatbot.reviewed.model import article_sentences
+
+    answer = engine.ask("when can I wear makeup again after microneedling?", reviewed=False)
+    first = _first_quote(answer)
+    assert first.startswith("Avoid using harsh skincare products and makeup"), answer.text
+    cited = next(c for c in answer.citations if c.n == answer.sentences[0].citation)
+    assert f"Additionally, a{first[1:]}" in cited.text  # the same words as the article, its "Additionally, " left out
+    assert sum("makeup for at least 24 to 48 hours" in s.text for s in answer.sentences) == 1  # not again under More
+    # approved as it stands, the draft cites the article's whole sentence
+    draft = draft_from_answer("when can I wear makeup again?", answer, article_sentences(engine.settings))
+    assert any(s.quote.startswith("Additionally, avoid using harsh skincare products") for s in draft.sources), draft.sources
+
+
+def test_a_lead_whose_it_is_microneedling_says_so_in_brackets(engine):
+    answer = engine.ask("is microneedling suitable for every skin type?", reviewed=False)
+    first = _first_quote(answer)
+    assert first.startswith("[Microneedling] can be performed on different skin types and tones"), answer.text
+    cited = next(c for c in answer.citations if c.n == answer.sentences[0].citation)
+    assert "It " + first.removeprefix("[Microneedling] ") in cited.text
 
 
 def test_an_everyday_question_gets_no_gap_line(engine):

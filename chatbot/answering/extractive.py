@@ -38,7 +38,9 @@ NOT_AN_ANSWER = re.compile(
     # lead-ins that announce what follows and state nothing themselves
     r"|\b(quite|very|truly) (intriguing|fascinating|interesting)\b|\b(are|is|get) (often )?curious about\b"
     r"|\b(constantly|often|always) get asked\b|\bunderstanding (these|this|them) is (crucial|essential|important|key)\b"
-    r"|\bto follow (proper|these|some|the following) (aftercare )?tips\b",
+    r"|\bto follow (proper|these|some|the following) (aftercare )?tips\b"
+    # addressing the reader before the article starts: "you've probably come across microneedling"
+    r"|\byou'?ve (probably|likely|undoubtedly|surely|no doubt) (come across|heard|seen|read)\b",
     re.IGNORECASE,
 )
 LEXICAL_WEIGHT = 0.35

@@ -2,7 +2,10 @@
 
 A client reads the first sentence and decides from it. So the reader's best sentence
 (``chatbot.answering.reader``) opens the answer, after the sentence before it only when it cannot be read
-on its own; at most ``reader_supporting_sentences`` sentences follow; everything else the composer
+on its own. Two faithful edits let it lead alone instead (``quoted_alone``): an additive opener is left out
+("Additionally, avoid harsh products..." -> "Avoid harsh products..."), and a leading "It" is shown as
+"[Microneedling]" when the sentence before has microneedling as its subject; the citation keeps the whole
+sentence, and approving the answer as it stands cites the article's sentence. At most ``reader_supporting_sentences`` sentences follow; everything else the composer
 chose goes under "More from the articles" (collapsed in the app, its own field in the JSON).
 
 Two openers are added, never invented:
@@ -17,8 +20,8 @@ Two openers are added, never invented:
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
 
 from chatbot.answering.model import Scoring
 from chatbot.answering.question_type import EFFECT
@@ -26,6 +29,7 @@ from chatbot.answering.quoting import standalone_group
 from chatbot.answering.reader import Question, rank, shares, uncovered_focus
 from chatbot.settings import Settings
 from chatbot.text.negation import negations
+from chatbot.text.references import naming_the_treatment, without_additive_connective
 from chatbot.text.tokens import stem, tokenize
 
 GAP_LINE = "Our articles don't mention {missing} specifically; this is what they say{about}:"
@@ -62,7 +66,12 @@ def compose_around_lead(
     lead_passage = picked[0].passage if picked else None
     ranked = rank(question, pool, passages, scoring, picked=picked, lead=lead_passage)
     main: list = []
+    origin = None
     for _, cand in ranked:
+        alone = None if any(cand is k for k in keep) else quoted_alone(cand, quotable)
+        if alone is not None:
+            main, origin = [alone], cand
+            break
         group = standalone_group(cand, [], quotable, settings.quote_reference_strategy)
         if group is not None and len(group) <= 2:
             main = group
@@ -75,19 +84,33 @@ def compose_around_lead(
     for cand in order:
         if room <= 0 and not any(cand is k for k in keep):
             break
-        if any(cand is m for m in main) or any(same_fact(cand, m) for m in main):
+        if cand is origin or any(cand is m for m in main) or any(same_fact(cand, m) for m in main):
             continue
         group = standalone_group(cand, main, quotable, settings.quote_reference_strategy)
         if group is None or (len(group) > room and not any(cand is k for k in keep)):
             continue
         main.extend(g for g in group if all(g is not m for m in main))
         room -= len(group)
-    main = _adjacent(_with_continuations(main, picked))
-    more = _readable_rest(picked, main)
+    chosen = [c for c in picked if c is not origin]  # the trimmed lead stands for its whole sentence
+    main = _adjacent(_with_continuations(main, chosen))
+    more = _readable_rest(chosen, main)
     gap = _gap_line(question, lead.text, scoring) if gaps else ""
     # "Yes —" reads as part of the sentence after it, so only a lead quoted alone gets one.
     opening = "" if gap or main[0] is not lead else yes_or_no(question, lead.text)
     return Composed(main, more, opening, gap)
+
+
+def quoted_alone(cand, quotable: Mapping):
+    """``cand`` quoted so that it can lead without the sentence before it, or None: without an additive
+    opener ("Additionally, avoid harsh products..." -> "Avoid harsh products..."), or with its "It" as
+    "[Microneedling]" when the sentence before is about microneedling (``chatbot.text.references``)."""
+    if not cand.refers_back:
+        return None
+    text = without_additive_connective(cand.text)
+    if text is None:
+        before = quotable.get((cand.passage, cand.index - 1))
+        text = naming_the_treatment(cand.text, before.text) if before is not None else None
+    return None if text is None else replace(cand, text=text, refers_back=False)
 
 
 def _adjacent(sentences: Sequence) -> list:

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from chatbot.answering.extractive import candidates, select_sentences
+from chatbot.answering.lead import quoted_alone
 from chatbot.answering.quoting import standalone_group
 from chatbot.answering.reader import FEATURES, WEIGHTS_FILE, features, read_question
 from chatbot.evaluation.metrics import fact_found
@@ -62,7 +63,10 @@ def question_rows(engine, q: EvalQuestion) -> Group | None:
     quotable = {(c.passage, c.index): c for c in every}
     rows = features(read_question(query), pool, passages, scoring, picked=picked, lead=picked[0].passage if picked else None)
     labels = np.asarray([any(fact_found(f, c.text) for f in q.lead_facts) for c in pool])
-    can_lead = np.asarray([(g := standalone_group(c, [], quotable, engine.settings.quote_reference_strategy)) is not None and len(g) <= 2 for c in pool])
+    can_lead = np.asarray([
+        quoted_alone(c, quotable) is not None or ((g := standalone_group(c, [], quotable, engine.settings.quote_reference_strategy)) is not None and len(g) <= 2)
+        for c in pool
+    ])
     return Group(q.id, rows, labels, can_lead)
 
 

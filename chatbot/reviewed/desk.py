@@ -18,7 +18,7 @@ from chatbot.answering.model import Answer
 from chatbot.answering.verification import support
 from chatbot.knowledge.embeddings import TextEmbedder
 from chatbot.knowledge.passages import ScoredPassage, StoredChunk
-from chatbot.reviewed.model import AnswerContent, ArticleSentences, Source, content_problems, quote_key
+from chatbot.reviewed.model import AnswerContent, ArticleSentences, Source, content_problems
 from chatbot.settings import Settings
 
 
@@ -88,10 +88,10 @@ def draft_from_answer(question: str, answer: Answer, articles: ArticleSentences)
         citation = by_n.get(s.citation) if s.citation else None
         if citation is None:
             continue
-        candidates = [t for t in (s.text, *citation.sentences) if articles.contains(citation.article, t)]
-        if not candidates:
+        found = [held for t in (s.text, *citation.sentences) if (held := articles.holding(citation.article, t)) is not None]
+        if not found:
             continue
-        source = Source(citation.article, next(t for t in articles.sentences[citation.article] if quote_key(t) == quote_key(candidates[0])))
+        source = Source(citation.article, found[0])
         if source not in sources:
             sources.append(source)
         parts.append(f"{s.text} [{sources.index(source) + 1}]")

@@ -181,6 +181,17 @@ class ArticleSentences:
         key = quote_key(quote)
         return any(quote_key(s) == key for s in self.sentences.get(article, ()))
 
+    def holding(self, article: str, quote: str) -> str | None:
+        """The sentence of ``article`` that is ``quote``, or that ends with it (a lead quoted without its
+        "Additionally, ", capitalised); None when there is none."""
+        key = quote_key(quote)
+        tail = key[1:].lower()
+        for s in self.sentences.get(article, ()):
+            own = quote_key(s)
+            if own == key or (len(tail) >= 20 and own.lower().endswith(tail) and own[-len(key)].lower() == key[0].lower()):
+                return s
+        return None
+
     def closest(self, article: str, quote: str) -> str:
         """The sentence of ``article`` most like ``quote`` ("" when the article has none)."""
         candidates = list(self.sentences.get(article, ()))

@@ -147,3 +147,52 @@ def _points_back(text: str) -> bool:
         following = rest.split(" ", 1)[0].strip(",")
         return following not in PEOPLE
     return True
+
+
+ADDITIVE_CONNECTIVES = ("additionally", "in addition", "moreover", "furthermore", "also", "plus", "besides", "what's more")
+"""Connectives that only add to what came before: the rest of the sentence says the same thing without them."""
+_ADDITIVE = re.compile(r"^(?:" + _alternation(ADDITIVE_CONNECTIVES).replace("'", "['’]") + r"),\s+(?=\S)", re.IGNORECASE)
+
+
+def without_additive_connective(sentence: str) -> str | None:
+    """``sentence`` without an additive opener that is its only tie to the sentence before, capitalised;
+    None when it has no such opener or still refers back without it.
+
+    "Additionally, avoid using harsh skincare products..." -> "Avoid using harsh skincare products...":
+    the same words and the same claim, readable first in an answer. "However, ..." is not trimmed
+    (it contrasts, so the sentence before changes what it means), nor "Additionally, they can..." (still a reference).
+    """
+    text = sentence.strip()
+    match = _ADDITIVE.match(text)
+    if match is None:
+        return None
+    rest = text[match.end():]
+    if opens_with_reference(rest):
+        return None
+    return rest[0].upper() + rest[1:]
+
+
+TREATMENT_NAME = "[Microneedling]"
+"""What a leading "It" is quoted as when the sentence before says it is microneedling: the editor's brackets
+show the word is not the article's."""
+_IT_SUBJECT = re.compile(r"^It\s+(?=[a-z])")
+_TREATMENT_IS_SUBJECT = re.compile(
+    r"^(?:(?:unlike|like|compared to|compared with|as with|with|for|in|during|after|before|today|nowadays)\b[^,]{0,60},\s+)?"
+    r"(?:microneedling|micro-needling|this (?:[a-z-]+ )?(?:procedure|treatment|technique|therapy)|the (?:procedure|treatment))\b(?!\s+(?:device|pen|needles?|session)s?\b)",
+    re.IGNORECASE,
+)
+
+
+def naming_the_treatment(sentence: str, before: str) -> str | None:
+    """``sentence`` with its leading referring "It" quoted as "[Microneedling]" when the sentence ``before`` it
+    has microneedling as its subject; None otherwise.
+
+    ("Unlike more invasive procedures, microneedling is considered safer." "It can be performed on
+    different skin types..." -> "[Microneedling] can be performed on different skin types...".) Only the
+    subject of the sentence before counts: "Lasers heat the skin. It may..." is left alone.
+    """
+    text = sentence.strip()
+    match = _IT_SUBJECT.match(text)
+    if match is None or not opens_with_reference(text) or not _TREATMENT_IS_SUBJECT.match(normalize(before)):
+        return None
+    return f"{TREATMENT_NAME} {text[match.end():]}"
