@@ -124,9 +124,11 @@ def _quoted_from(text: str, passage: str) -> bool:
     (and so capitalised), or with its "It" shown as "[Microneedling]"."""
     if text in passage:
         return True
+    connective = r"(?:Additionally|In addition|Moreover|Furthermore|Also|Plus|Besides|What's more), "
     if text.startswith("[Microneedling] "):
-        return "It " + text.removeprefix("[Microneedling] ") in passage
-    return bool(re.search(r"\b(?:Additionally|In addition|Moreover|Furthermore|Also|Plus|Besides|What's more), " + re.escape(text[0].lower() + text[1:]), passage))
+        rest = re.escape(text.removeprefix("[Microneedling] "))
+        return bool(re.search(rf"(?:\bIt |\b{connective}it ){rest}", passage))
+    return bool(re.search(r"\b" + connective + re.escape(text[0].lower() + text[1:]), passage))
 
 
 def test_answer_markers_refer_to_numbered_sources(engine):

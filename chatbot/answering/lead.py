@@ -106,11 +106,11 @@ def quoted_alone(cand, quotable: Mapping):
     "[Microneedling]" when the sentence before is about microneedling (``chatbot.text.references``)."""
     if not cand.refers_back:
         return None
-    text = without_additive_connective(cand.text)
-    if text is None:
-        before = quotable.get((cand.passage, cand.index - 1))
-        text = naming_the_treatment(cand.text, before.text) if before is not None else None
-    return None if text is None else replace(cand, text=text, refers_back=False)
+    before = quotable.get((cand.passage, cand.index - 1))
+    text = without_additive_connective(cand.text) or cand.text
+    named = naming_the_treatment(text, before.text) if before is not None else None
+    text = named or text
+    return None if text == cand.text else replace(cand, text=text, refers_back=False)
 
 
 def _adjacent(sentences: Sequence) -> list:

@@ -177,10 +177,15 @@ TREATMENT_NAME = "[Microneedling]"
 show the word is not the article's."""
 _IT_SUBJECT = re.compile(r"^It\s+(?=[a-z])")
 _TREATMENT_IS_SUBJECT = re.compile(
-    r"^(?:(?:unlike|like|compared to|compared with|as with|with|for|in|during|after|before|today|nowadays)\b[^,]{0,60},\s+)?"
+    r"^(?:(?:unlike|like|compared to|compared with|as with|with|for|in|during|after|before|by|through|today|nowadays)\b[^,]{0,80},\s+)?"
     r"(?:microneedling|micro-needling|this (?:[a-z-]+ )?(?:procedure|treatment|technique|therapy)|the (?:procedure|treatment))\b(?!\s+(?:device|pen|needles?|session)s?\b)",
     re.IGNORECASE,
 )
+
+
+_SAID_OF_IT = re.compile(r"^It (?:has been|have been|is|was) (?:shown|found|proven|reported|known|thought) to (?!be (?:important|essential|crucial|necessary|best))", re.IGNORECASE)
+"""A passive claim about "it" ("It has been found to be effective in treating scars"): the "it" is the thing
+found effective, not a placeholder as in "It has been found that..."."""
 
 
 def naming_the_treatment(sentence: str, before: str) -> str | None:
@@ -193,6 +198,6 @@ def naming_the_treatment(sentence: str, before: str) -> str | None:
     """
     text = sentence.strip()
     match = _IT_SUBJECT.match(text)
-    if match is None or not opens_with_reference(text) or not _TREATMENT_IS_SUBJECT.match(normalize(before)):
+    if match is None or not (opens_with_reference(text) or _SAID_OF_IT.match(text)) or not _TREATMENT_IS_SUBJECT.match(normalize(before)):
         return None
     return f"{TREATMENT_NAME} {text[match.end():]}"
