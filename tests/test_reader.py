@@ -144,6 +144,7 @@ def test_a_lead_that_adds_to_the_sentence_before_is_quoted_without_its_connectiv
     assert first.startswith("Avoid using harsh skincare products and makeup"), answer.text
     cited = next(c for c in answer.citations if c.n == answer.sentences[0].citation)
     assert f"Additionally, a{first[1:]}" in cited.text  # the same words as the article, its "Additionally, " left out
+    assert any(t.startswith("Additionally, avoid using") for t in cited.sentences)  # the source highlights the whole sentence
     assert sum("makeup for at least 24 to 48 hours" in s.text for s in answer.sentences) == 1  # not again under More
     # approved as it stands, the draft cites the article's whole sentence
     draft = draft_from_answer("when can I wear makeup again?", answer, article_sentences(engine.settings))

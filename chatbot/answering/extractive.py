@@ -61,6 +61,8 @@ class _Candidate:
     similarity: float
     refers_back: bool = False
     """It opens with a reference to what comes before it ("They...", "Additionally, ...")."""
+    whole: str = ""
+    """The article's sentence when ``text`` quotes it edited to lead on its own (``chatbot.answering.lead.quoted_alone``)."""
 
 
 def candidates(query: str, vector: np.ndarray, passages: Sequence[ScoredPassage], scoring: Scoring) -> list[_Candidate]:
@@ -210,7 +212,7 @@ def cite(picked: Sequence[_Candidate], passages: Sequence[ScoredPassage]) -> tup
     sentences: list[AnswerSentence] = []
     for cand in picked:
         n = numbers.setdefault(cand.passage, len(numbers) + 1)
-        quoted.setdefault(cand.passage, []).append(cand.text)
+        quoted.setdefault(cand.passage, []).append(cand.whole or cand.text)  # what the source highlights
         sentences.append(AnswerSentence(cand.text, n))
     citations = [
         Citation(

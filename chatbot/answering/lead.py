@@ -110,7 +110,7 @@ def quoted_alone(cand, quotable: Mapping):
     text = without_additive_connective(cand.text) or cand.text
     named = naming_the_treatment(text, before.text) if before is not None else None
     text = named or text
-    return None if text == cand.text else replace(cand, text=text, refers_back=False)
+    return None if text == cand.text else replace(cand, text=text, refers_back=False, whole=cand.text)
 
 
 def _adjacent(sentences: Sequence) -> list:

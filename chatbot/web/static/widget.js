@@ -388,6 +388,10 @@
     var span = el("span"), rest = text;
     sentences.filter(Boolean).forEach(function (s) {
       var at = rest.indexOf(s);
+      if (at < 0) {  // a lead quoted without its "Additionally, " starts with a capital the passage does not have
+        s = s.charAt(0).toLowerCase() + s.slice(1);
+        at = rest.indexOf(s);
+      }
       if (at < 0) return;
       span.appendChild(document.createTextNode(rest.slice(0, at)));
       span.appendChild(el("mark", { text: s }));
