@@ -41,6 +41,11 @@ def test_the_answer_type_is_read_from_the_question_form(question, kind):
 def test_a_time_question_wants_a_time_and_a_before_question_is_not_answered_by_aftercare():
     assert answer_type("how long until the redness goes").has_evidence("Redness usually subsides within a few days.")
     assert not answer_type("how long until the redness goes").has_evidence("Redness is a common side effect.")
+    count = answer_type("how many sessions would I need")
+    assert count.conflicts("The procedure is quick, with most sessions lasting between 30 minutes to an hour.")  # how long, not how many
+    assert not count.has_evidence("Most sessions last 30 minutes.")
+    assert count.has_evidence("Most people need 3 to 6 sessions spaced 4 weeks apart.")
+    assert answer_type("how often should I go").has_evidence("Sessions are usually spaced 4 to 6 weeks apart.")
     before = answer_type("what should I avoid before my appointment")
     assert before.conflicts("After microneedling, it's crucial to follow specific aftercare instructions.")
     assert not before.conflicts("Avoid retinoids for a few days before the treatment.")

@@ -76,6 +76,10 @@ _EVIDENCE: dict[str, re.Pattern[str]] = {
 }
 # A sentence about the other side of the treatment than the one asked: aftercare for "before my appointment".
 _OPPOSITE = {BEFORE: AFTER, AFTER: BEFORE}
+_AMOUNT_OF_TIME = re.compile(
+    r"\b(\d+|one|two|three|four|five|six|seven|eight|ten|twelve|a|an|few|several|couple( of)?)\s*(-|to|or)?\s*(\d+\s*)?"
+    r"(minutes?|hours?|days?|weeks?|months?|years?)\b|\b(an|one|half an) hour\b", _I)
+"""How long something takes ("30 minutes to an hour"): a number, but not how many."""
 
 
 @dataclass(frozen=True)
@@ -87,10 +91,16 @@ class AnswerType:
     def has_evidence(self, sentence: str) -> bool:
         """Whether ``sentence`` has what this kind of answer needs (a time, a number, pain words...)."""
         rx = _EVIDENCE.get(self.kind)
+        if self.kind == COUNT:
+            sentence = _AMOUNT_OF_TIME.sub(" ", sentence)  # "30 minutes" is how long, not how many
         return bool(rx and rx.search(sentence))
 
     def conflicts(self, sentence: str) -> bool:
-        """Whether ``sentence`` speaks of the other side of the treatment (after, when asked about before) and not this one."""
+        """Whether ``sentence`` speaks of the other side of the treatment (after, when asked about before) and not this one,
+        or of how long when asked how many."""
+        if self.kind == COUNT:
+            # "sessions lasting between 30 minutes to an hour" answers how long, not "how many sessions"
+            return bool(_AMOUNT_OF_TIME.search(sentence)) and not self.has_evidence(sentence)
         other = _OPPOSITE.get(self.kind)
         return bool(other and _EVIDENCE[other].search(sentence) and not _EVIDENCE[self.kind].search(sentence))
 
