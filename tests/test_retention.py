@@ -82,6 +82,24 @@ def test_erase_by_text_removes_every_record_of_that_conversation_and_audits_with
     assert "Quokka" not in everything and "quokka" not in everything and "jane" not in everything
 
 
+def test_erase_also_removes_the_website_conversation_that_kept_their_questions(settings, answer):
+    from chatbot.store.conversations import ConversationStore, new_conversation_id
+
+    conversations = ConversationStore(settings)
+    logged, unlogged, other = new_conversation_id(), new_conversation_id(), new_conversation_id()
+    conversations.add(logged, SECRET)
+    FeedbackStore(settings, background=False).log_answer(session_id=logged, question=SECRET, history=[], answer=answer)
+    conversations.add(unlogged, "and for Quokka-Zebra-77 again: eczema?")  # its answer was never logged
+    conversations.add(other, "Does microneedling hurt?")
+    done = privacy(settings, "erase", "--text", "quokka-zebra-77", "--yes")
+    assert done.returncode == 0, done.stderr
+    assert "erased 1 client records in 2 conversation(s)" in done.stdout
+    assert conversations.questions(logged) is None and conversations.questions(unlogged) is None
+    assert conversations.questions(other) == ("Does microneedling hurt?",)
+    gone = privacy(settings, "erase", "--session", other, "--yes")
+    assert gone.returncode == 0 and conversations.questions(other) is None
+
+
 def test_export_gives_one_persons_records_and_erase_by_session_id(settings, answer):
     store = FeedbackStore(settings, background=False)
     key = store.log_answer(session_id="abc123", question=SECRET, history=[], answer=answer)

@@ -73,7 +73,7 @@ def _status(settings: Settings) -> int:
 
 def _erase(args: argparse.Namespace, settings: Settings, actor: str) -> int:
     found = retention.find(settings, session=args.session, text=args.text)
-    if not found.records:
+    if not found.records and not found.sessions:
         print("no client records match; nothing was erased")
         return 0
     what = f"{len(found.records)} client records in {len(found.sessions)} conversation(s)"

@@ -3,9 +3,10 @@
 * ``purge`` deletes client records (``feedback``) older than ``retention_days`` and the expired rate
   counters; the app does it at start-up (``purge_at_start``) and ``chatbot privacy purge`` on demand.
 * ``find`` selects one person's records: every record of a chat session, given its id, or of each
-  session in which a text they wrote appears (matched after redaction, as it was stored).
-* ``export`` returns them as JSON-ready dicts for a data-subject request; ``erase`` deletes them and
-  writes ``privacy.erase`` to the audit log, in the same transaction, with counts only: never the
+  session in which a text they wrote appears (matched after redaction, as it was stored). A website
+  visitor's session is their API conversation (``conversations``), searched for the text too.
+* ``export`` returns them as JSON-ready dicts for a data-subject request; ``erase`` deletes them, and
+  the website conversations that kept their questions, and writes ``privacy.erase`` to the audit log, in the same transaction, with counts only: never the
   erased text, nor the session ids.
 
 Deleting goes through ``chatbot.store.quota.delete_records``, so the client quota's counter stays exact.
@@ -125,8 +126,11 @@ def erase(settings: Settings, *, session: str | None = None, text: str | None = 
         for start in range(0, len(selection.sessions), 200):
             chunk = selection.sessions[start:start + 200]
             names = {f"s{i}": s for i, s in enumerate(chunk)}
-            quota.delete_records(tx, f"session_id IN ({', '.join(':' + n for n in names)})", **names)
-        if selection.records:
+            placeholders = ", ".join(":" + n for n in names)
+            quota.delete_records(tx, f"session_id IN ({placeholders})", **names)
+            # a website visitor's session is the API conversation, which keeps their questions too
+            tx.run(f"DELETE FROM conversations WHERE id IN ({placeholders})", **names)
+        if selection.records or selection.sessions:
             insert_entry(tx, actor, ERASE, detail=_detail(selection))
         return selection
 
@@ -145,7 +149,10 @@ def _by(session: str | None, text: str | None) -> str:
 def _select(tx: Tx, *, session: str | None, text: str | None) -> Selection:
     by = _by(session, text)
     if by == "session":
-        sessions = [session.strip()] if session and session.strip() else []
+        wanted = (session or "").strip()
+        known = wanted and (tx.scalar("SELECT 1 FROM feedback WHERE session_id = :s LIMIT 1", s=wanted)
+                            or tx.scalar("SELECT 1 FROM conversations WHERE id = :s LIMIT 1", s=wanted))
+        sessions = [wanted] if known else []
     else:
         needle = " ".join(redact(text or "").split())
         if len(needle) < MIN_TEXT_CHARS:
@@ -158,7 +165,11 @@ def _select(tx: Tx, *, session: str | None, text: str | None) -> Selection:
             "OR LOWER(history) LIKE :p ESCAPE '\\' OR LOWER(history) LIKE :h ESCAPE '\\' OR LOWER(comment) LIKE :p ESCAPE '\\'",
             p=pattern, h="%" + escaped + "%",
         )
-        sessions = sorted(r["session_id"] for r in rows)
+        conversations = tx.all(
+            "SELECT id FROM conversations WHERE LOWER(questions) LIKE :p ESCAPE '\\' OR LOWER(questions) LIKE :h ESCAPE '\\'",
+            p=pattern, h="%" + escaped + "%",
+        )
+        sessions = sorted({r["session_id"] for r in rows} | {r["id"] for r in conversations})
     records: list[dict[str, Any]] = []
     for s in sessions:
         records += [_plain(row) for row in tx.all("SELECT * FROM feedback WHERE session_id = :s ORDER BY id", s=s)]
