@@ -2,11 +2,12 @@
 
 A client reads the first sentence and decides from it. So the reader's best sentence
 (``chatbot.answering.reader``) opens the answer, after the sentence before it only when it cannot be read
-on its own. Two faithful edits let it lead alone instead (``quoted_alone``): an additive opener is left out
-("Additionally, avoid harsh products..." -> "Avoid harsh products..."), and a leading "It" is shown as
+on its own. Two faithful edits let it lead alone instead (``quoted_alone``): an additive opener is left
+out ("Additionally, avoid harsh products..." -> "Avoid harsh products..."), and a leading "It" is shown as
 "[Microneedling]" when the sentence before has microneedling as its subject; the citation keeps the whole
-sentence, and approving the answer as it stands cites the article's sentence. At most ``reader_supporting_sentences`` sentences follow; everything else the composer
-chose goes under "More from the articles" (collapsed in the app, its own field in the JSON).
+sentence, and approving the answer as it stands cites the article's sentence. At most
+``reader_supporting_sentences`` sentences follow; everything else the composer chose goes under "More from
+the articles" (collapsed in the app, its own field in the JSON).
 
 Two openers are added, never invented:
 

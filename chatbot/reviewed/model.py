@@ -185,10 +185,9 @@ class ArticleSentences:
         """The sentence of ``article`` that is ``quote``, or that ends with it (a lead quoted without its
         "Additionally, ", capitalised); None when there is none."""
         key = quote_key(quote)
-        tail = key[1:].lower()
         for s in self.sentences.get(article, ()):
             own = quote_key(s)
-            if own == key or (len(tail) >= 20 and own.lower().endswith(tail) and own[-len(key)].lower() == key[0].lower()):
+            if own == key or (len(key) >= 20 and own.lower().endswith(key.lower())):
                 return s
         return None
 

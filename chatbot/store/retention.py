@@ -6,8 +6,8 @@
   session in which a text they wrote appears (matched after redaction, as it was stored). A website
   visitor's session is their API conversation (``conversations``), searched for the text too.
 * ``export`` returns them as JSON-ready dicts for a data-subject request; ``erase`` deletes them, and
-  the website conversations that kept their questions, and writes ``privacy.erase`` to the audit log, in the same transaction, with counts only: never the
-  erased text, nor the session ids.
+  the website conversations that kept their questions, and writes ``privacy.erase`` to the audit log,
+  in the same transaction, with counts only: never the erased text, nor the session ids.
 
 Deleting goes through ``chatbot.store.quota.delete_records``, so the client quota's counter stays exact.
 """
