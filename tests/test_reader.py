@@ -13,7 +13,7 @@ from chatbot.answering.question_type import AFTER, BEFORE, CAUSE, COUNT, DURATIO
 from chatbot.answering.reader import FEATURES, WEIGHTS_FILE, load_weights, read_question
 from chatbot.evaluation.questions import EvalQuestion
 from chatbot.evaluation.runner import lead_found
-from chatbot.text.references import naming_the_treatment, without_additive_connective
+from chatbot.text.references import naming_the_treatment, naming_what_it_includes, without_additive_connective
 
 # --- answer types and Yes/No: pure text -----------------------------------------------------------
 
@@ -72,6 +72,8 @@ def test_yes_or_no_only_when_the_quoted_sentence_says_so(question, sentence, ope
         ("Additionally, avoid using harsh skincare products and makeup for at least 24 to 48 hours.",
          "Avoid using harsh skincare products and makeup for at least 24 to 48 hours."),
         ("In addition, microneedling is considered safe.", "Microneedling is considered safe."),
+        ("For instance, using topical retinoids can help regulate skin cell turnover.", "Using topical retinoids can help regulate skin cell turnover."),
+        ("For example, it can help.", None),  # the example is still of something said before
         ("Additionally, they can provide guidance.", None),  # still refers back without the connective
         ("However, these effects are not permanent.", None),  # a contrast changes what it means
         ("Also known as collagen induction therapy, microneedling uses needles.", None),  # no connective at all
@@ -99,6 +101,22 @@ def test_a_lead_drops_only_an_additive_connective(sentence, alone):
 )
 def test_a_lead_names_microneedling_only_when_the_sentence_before_is_about_it(sentence, before, named):
     assert naming_the_treatment(sentence, before) == named
+
+
+@pytest.mark.parametrize(
+    ("sentence", "before", "named"),
+    [
+        ("These often include avoiding certain skincare products.", "It's essential to follow pre-treatment and post-treatment guidelines provided by your specialist.",
+         "[Pre-treatment and post-treatment guidelines] often include avoiding certain skincare products."),
+        ("This includes avoiding sun exposure and staying hydrated.", "After microneedling, it's crucial to follow specific aftercare instructions.",
+         "[Following specific aftercare instructions] includes avoiding sun exposure and staying hydrated."),
+        ("These include redness and swelling.", "It is crucial to follow a proper skincare routine.", None),  # "these" is not one routine
+        ("This includes redness and swelling.", "Microneedling has a few side effects.", None),  # nothing to follow before it
+        ("This helps the skin heal.", "It's essential to follow the aftercare instructions.", None),  # not what they include
+    ],
+)
+def test_a_lead_names_the_instructions_it_lists_only_when_the_sentence_before_says_to_follow_them(sentence, before, named):
+    assert naming_what_it_includes(sentence, before) == named
 
 
 def test_the_shipped_weights_fit_the_features_the_reader_computes():

@@ -30,7 +30,7 @@ from chatbot.answering.quoting import standalone_group
 from chatbot.answering.reader import Question, rank, shares, uncovered_focus
 from chatbot.settings import Settings
 from chatbot.text.negation import negations
-from chatbot.text.references import naming_the_treatment, without_additive_connective
+from chatbot.text.references import naming_the_treatment, naming_what_it_includes, without_additive_connective
 from chatbot.text.tokens import stem, tokenize
 
 GAP_LINE = "Our articles don't mention {missing} specifically; this is what they say{about}:"
@@ -70,6 +70,8 @@ def compose_around_lead(
     origin = None
     for _, cand in ranked:
         alone = None if any(cand is k for k in keep) else quoted_alone(cand, quotable)
+        if alone is not None and question.kind.conflicts(alone.text):
+            continue  # named, it is about the other side: "[Following specific aftercare instructions] includes..." for "before"
         if alone is not None:
             main, origin = [alone], cand
             break
@@ -109,7 +111,7 @@ def quoted_alone(cand, quotable: Mapping):
         return None
     before = quotable.get((cand.passage, cand.index - 1))
     text = without_additive_connective(cand.text) or cand.text
-    named = naming_the_treatment(text, before.text) if before is not None else None
+    named = (naming_the_treatment(text, before.text) or naming_what_it_includes(text, before.text)) if before is not None else None
     text = named or text
     return None if text == cand.text else replace(cand, text=text, refers_back=False, whole=cand.text)
 

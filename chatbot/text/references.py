@@ -149,8 +149,11 @@ def _points_back(text: str) -> bool:
     return True
 
 
-ADDITIVE_CONNECTIVES = ("additionally", "in addition", "moreover", "furthermore", "also", "plus", "besides", "what's more")
-"""Connectives that only add to what came before: the rest of the sentence says the same thing without them."""
+ADDITIVE_CONNECTIVES = (
+    "additionally", "in addition", "moreover", "furthermore", "also", "plus", "besides", "what's more", "for instance", "for example",
+)
+"""Connectives that only add to what came before, or give an example of it: the rest of the sentence says
+the same thing without them ("For instance, using topical retinoids can help regulate skin cell turnover")."""
 _ADDITIVE = re.compile(r"^(?:" + _alternation(ADDITIVE_CONNECTIVES).replace("'", "['’]") + r"),\s+(?=\S)", re.IGNORECASE)
 
 
@@ -201,3 +204,36 @@ def naming_the_treatment(sentence: str, before: str) -> str | None:
     if match is None or not (opens_with_reference(text) or _SAID_OF_IT.match(text)) or not _TREATMENT_IS_SUBJECT.match(normalize(before)):
         return None
     return f"{TREATMENT_NAME} {text[match.end():]}"
+
+
+_THESE_INCLUDE = re.compile(r"^(This|These)\s+(?=(?:(?:often|usually|typically|generally|may|can|will|should)\s+)?(?:includes?|involves?)\b)")
+_FOLLOW_WHAT = re.compile(
+    r"\b(?:follow|following|adhere to|adhering to|stick to|sticking to)\s+((?:[a-z-]+,?\s+){0,5}?"
+    r"(routine|regimen|plan|process|instructions|guidelines|steps|recommendations|tips))\b",
+    re.IGNORECASE,
+)
+_PLURAL_HEADS = frozenset({"instructions", "guidelines", "steps", "recommendations", "tips"})
+
+
+def naming_what_it_includes(sentence: str, before: str) -> str | None:
+    """``sentence`` whose "This includes" / "These include" refers to instructions the sentence ``before`` says
+    to follow, with the reference quoted in brackets; None otherwise.
+
+    ("It's essential to follow pre-treatment and post-treatment guidelines..." "These often include avoiding
+    certain skincare products..." -> "[Pre-treatment and post-treatment guidelines] often include avoiding
+    certain skincare products...".) "This" stands for the following itself: "[Following a proper skincare
+    routine] includes using gentle, non-comedogenic products...". "These" needs plural instructions.
+    """
+    text = sentence.strip()
+    opener = _THESE_INCLUDE.match(text)
+    follow = _FOLLOW_WHAT.search(normalize(before))
+    if opener is None or follow is None:
+        return None
+    phrase, head = follow.group(1).strip(), follow.group(2).lower()
+    if opener.group(1) == "These":
+        if head not in _PLURAL_HEADS:
+            return None
+        named = phrase[0].upper() + phrase[1:]
+    else:
+        named = f"Following {phrase}"
+    return f"[{named}] {text[opener.end():]}"
