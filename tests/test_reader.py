@@ -182,6 +182,26 @@ def test_a_lead_whose_it_is_microneedling_says_so_in_brackets(engine):
     assert "It " + first.removeprefix("[Microneedling] ") in cited.text
 
 
+def test_a_lead_that_lists_what_the_sentence_before_says_to_follow_names_it_in_brackets(engine):
+    answer = engine.ask("does hydration matter after microneedling?", reviewed=False)
+    first = _first_quote(answer)
+    assert first.startswith("[Following a proper skincare routine] includes using gentle"), answer.text
+    assert "hydration" in first
+    cited = next(c for c in answer.citations if c.n == answer.sentences[0].citation)
+    assert "This includes using gentle, non-comedogenic products" in cited.text
+
+
+def test_an_example_leads_without_its_for_instance(engine):
+    first = _first_quote(engine.ask("should I use retinoids with microneedling?", reviewed=False))
+    assert first.startswith("Using topical retinoids can help regulate skin cell turnover"), first
+
+
+def test_a_lead_named_for_the_other_side_of_the_treatment_does_not_lead(engine):
+    # "This includes avoiding sun exposure..." follows "...follow specific aftercare instructions": named, it is aftercare
+    answer = engine.ask("what should I avoid before my appointment", reviewed=False)
+    assert "aftercare" not in _first_quote(answer).lower(), answer.text
+
+
 def test_an_everyday_question_gets_no_gap_line(engine):
     for question in ("can I wear sunscreen after microneedling", "how many sessions do I need?"):
         assert "don't mention" not in engine.ask(question, reviewed=False).text
