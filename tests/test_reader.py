@@ -13,7 +13,7 @@ from chatbot.answering.question_type import AFTER, BEFORE, CAUSE, COUNT, DURATIO
 from chatbot.answering.reader import FEATURES, WEIGHTS_FILE, load_weights, read_question
 from chatbot.evaluation.questions import EvalQuestion
 from chatbot.evaluation.runner import lead_found
-from chatbot.text.references import naming_the_treatment, naming_what_it_includes, without_additive_connective
+from chatbot.text.references import naming_the_treatment, naming_what_it_includes, quotes_sentence, without_additive_connective
 
 # --- answer types and Yes/No: pure text -----------------------------------------------------------
 
@@ -117,6 +117,20 @@ def test_a_lead_names_microneedling_only_when_the_sentence_before_is_about_it(se
 )
 def test_a_lead_names_the_instructions_it_lists_only_when_the_sentence_before_says_to_follow_them(sentence, before, named):
     assert naming_what_it_includes(sentence, before) == named
+
+
+@pytest.mark.parametrize(
+    ("quoted", "sentence", "same"),
+    [
+        ("Avoid using harsh skincare products.", "Additionally, avoid using harsh skincare products.", True),
+        ("[Microneedling] can be performed on different skin types.", "It can be performed on different skin types.", True),
+        ("Microneedling is safe.", "microneedling  is safe.", True),  # case and spacing aside
+        ("[Microneedling] can be performed on darker skin.", "It can be performed on different skin types.", False),
+        ("is safe.", "Microneedling is safe.", False),  # too short an ending to tell
+    ],
+)
+def test_a_quote_is_its_sentence_quoted_alone_only_when_it_ends_it(quoted, sentence, same):
+    assert quotes_sentence(quoted, sentence) is same
 
 
 def test_the_shipped_weights_fit_the_features_the_reader_computes():

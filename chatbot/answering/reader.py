@@ -22,7 +22,6 @@ for English questions: embedding the question with e5 as well costs about 14 ms,
 from __future__ import annotations
 
 import json
-import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass

@@ -26,8 +26,8 @@ import numpy as np
 
 from chatbot.answering.extractive import candidates, select_sentences
 from chatbot.answering.lead import quoted_alone
-from chatbot.answering.quoting import standalone_group
 from chatbot.answering.question_type import KINDS
+from chatbot.answering.quoting import standalone_group
 from chatbot.answering.reader import FEATURES, WEIGHTS_FILE, features, read_question
 from chatbot.evaluation.metrics import fact_found
 from chatbot.evaluation.questions import EvalQuestion, load_questions, questions_path

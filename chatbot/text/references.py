@@ -237,3 +237,19 @@ def naming_what_it_includes(sentence: str, before: str) -> str | None:
     else:
         named = f"Following {phrase}"
     return f"[{named}] {text[opener.end():]}"
+
+
+_BRACKETED = re.compile(r"^\[[^\]]+\]\s+")
+QUOTED_ALONE_MIN_CHARS = 20
+"""A shorter ending could be another sentence's by chance."""
+
+
+def quotes_sentence(quoted: str, sentence: str) -> bool:
+    """Whether ``quoted`` is ``sentence`` as an answer quotes it: the same (case and spacing aside), without
+    its opener ("Avoid using..." for "Additionally, avoid using..."), or with its reference named in
+    brackets ("[Microneedling] can be..." for "It can be...")."""
+    quote, whole = normalize(quoted).lower(), normalize(sentence).lower()
+    if quote == whole:
+        return True
+    rest = _BRACKETED.sub(" ", quote)  # "[microneedling] can be..." -> " can be...", which "it can be..." ends with
+    return len(rest.strip()) >= QUOTED_ALONE_MIN_CHARS and whole.endswith(rest)
