@@ -39,6 +39,9 @@ _HEDGE = re.compile(r"\b(may|might|could|some|sometimes|potential\w*|possibl\w*|
 _ASSERTS = re.compile(r"\b(can|will|does|do|helps?|is effective|are effective|works?|reduces?|improves?|treats?|stimulates?|boosts?|minimi[sz]es?)\b", re.I)
 _SUBJECT = re.compile(r"\b(microneedl\w*|treatments?|procedures?|it)\b", re.I)
 _WORD = re.compile(r"[A-Za-z][A-Za-z'-]*")
+RUNNER_UP_SHARE = 0.5
+"""A sentence the reader finds at least this share as likely as the lead to be the answer supports it, even
+when the composer did not choose it: when the reader can hardly tell two sentences apart, both are shown."""
 
 
 @dataclass(frozen=True)
@@ -68,22 +71,17 @@ def compose_around_lead(
     ranked = rank(question, pool, passages, scoring, picked=picked, lead=lead_passage)
     main: list = []
     origin = None
-    for _, cand in ranked:
-        alone = None if any(cand is k for k in keep) else quoted_alone(cand, quotable)
-        if alone is not None and question.kind.conflicts(alone.text):
-            continue  # named, it is about the other side: "[Following specific aftercare instructions] includes..." for "before"
-        if alone is not None:
-            main, origin = [alone], cand
-            break
-        group = standalone_group(cand, [], quotable, settings.quote_reference_strategy)
-        if group is not None and len(group) <= 2:
-            main = group
+    lead_chance = 0.0
+    for chance, cand in ranked:
+        opening = lead_of(cand, quotable, question, settings.quote_reference_strategy, trim=not any(cand is k for k in keep))
+        if opening is not None:
+            main, origin, lead_chance = opening, (cand if opening[-1] is not cand else None), chance
             break
     if not main:
         return Composed(list(picked), [])
     lead = main[-1]
     room = settings.reader_supporting_sentences
-    order = [c for c in keep] + [c for _, c in ranked if any(c is p for p in picked)]
+    order = [c for c in keep] + [c for chance, c in ranked if any(c is p for p in picked) or chance >= RUNNER_UP_SHARE * lead_chance]
     for cand in order:
         if room <= 0 and not any(cand is k for k in keep):
             break
@@ -101,6 +99,20 @@ def compose_around_lead(
     # "Yes —" reads as part of the sentence after it, so only a lead quoted alone gets one.
     opening = "" if gap or main[0] is not lead else yes_or_no(question, lead.text)
     return Composed(main, more, opening, gap)
+
+
+def lead_of(cand, quotable: Mapping, question: Question, strategy: str, *, trim: bool = True) -> list | None:
+    """The sentences an answer led by ``cand`` opens with: ``cand`` quoted alone (``quoted_alone``, unless not
+    ``trim``), or ``cand`` after the sentence before it when it needs that one. None when it cannot lead: it
+    needs more than one sentence before it, or what would open the answer is about the other side of the
+    treatment ("After microneedling, it's crucial to follow specific aftercare instructions..." or, named,
+    "[Following specific aftercare instructions] includes..." for "what should I avoid before my appointment?";
+    "sessions lasting between 30 minutes to an hour" for "how many sessions?")."""
+    alone = quoted_alone(cand, quotable) if trim else None
+    opening = [alone] if alone is not None else standalone_group(cand, [], quotable, strategy)
+    if opening is None or len(opening) > 2 or any(question.kind.conflicts(c.text) for c in opening):
+        return None
+    return opening
 
 
 def quoted_alone(cand, quotable: Mapping):

@@ -25,9 +25,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from chatbot.answering.extractive import candidates, select_sentences
-from chatbot.answering.lead import quoted_alone
+from chatbot.answering.lead import lead_of
 from chatbot.answering.question_type import KINDS
-from chatbot.answering.quoting import standalone_group
 from chatbot.answering.reader import FEATURES, WEIGHTS_FILE, features, read_question
 from chatbot.evaluation.metrics import fact_found
 from chatbot.evaluation.questions import EvalQuestion, load_questions, questions_path
@@ -73,19 +72,10 @@ def question_rows(engine, q: EvalQuestion) -> Group | None:
     quotable = {(c.passage, c.index): c for c in every}
     question = read_question(query)
     rows = features(question, pool, passages, scoring, picked=picked, lead=picked[0].passage if picked else None)
-    opening = [_opening(c, quotable, engine.settings.quote_reference_strategy, question) for c in pool]
-    labels = np.asarray([o is not None and any(fact_found(f, o) for f in q.lead_facts) for o in opening])
+    # what the answer would open with, as compose_around_lead quotes it
+    opening = [lead_of(c, quotable, question, engine.settings.quote_reference_strategy) for c in pool]
+    labels = np.asarray([o is not None and any(fact_found(f, o[0].text) for f in q.lead_facts) for o in opening])
     return Group(q.id, rows, labels, np.asarray([o is not None for o in opening]))
-
-
-def _opening(cand, quotable, strategy: str, question) -> str | None:
-    """The first sentence of the answer ``cand`` would lead (as ``compose_around_lead`` quotes it), or None
-    when it cannot lead."""
-    alone = quoted_alone(cand, quotable)
-    if alone is not None:
-        return None if question.kind.conflicts(alone.text) else alone.text
-    group = standalone_group(cand, [], quotable, strategy)
-    return group[0].text if group is not None and len(group) <= 2 else None
 
 
 def lead_rate(groups: Sequence[Group], coef: np.ndarray, intercept: float) -> float:
@@ -99,29 +89,36 @@ def lead_rate(groups: Sequence[Group], coef: np.ndarray, intercept: float) -> fl
 
 def fit(groups: Sequence[Group], penalty: float) -> tuple[np.ndarray, float]:
     """Conditional-logit weights over ``groups`` (in the features' own units) and an intercept of 0: only the
-    order of a question's sentences matters."""
+    order of a question's sentences matters, so a feature that is the same for all of them ("typed") gets 0.
+
+    Maximises the mean log-probability that the reader picks a labelled sentence among those that can lead,
+    minus ``penalty`` times the squared weights of the standardised features, within ``SIGNS``. Raises
+    ``ValueError`` when no group has a labelled sentence that can lead, or when the optimiser fails."""
     from scipy.optimize import minimize  # fitting only: answering reads the shipped numbers
+    from scipy.special import logsumexp, softmax
 
     usable = [g for g in groups if (g.labels & g.can_lead).any()]
+    if not usable:
+        raise ValueError("no question has a sentence that can lead with one of its lead facts: nothing to fit")
     every = np.vstack([g.rows for g in usable])
-    mean, scale = every.mean(axis=0), every.std(axis=0) + 1e-9
+    mean, spread = every.mean(axis=0), every.std(axis=0)
+    scale = np.where(spread > 0, spread, 1.0)
     rows = [(g.rows[g.can_lead] - mean) / scale for g in usable]
-    picked = [g.labels[g.can_lead] for g in usable]
+    hits = [g.labels[g.can_lead] for g in usable]
 
     def loss(w: np.ndarray) -> tuple[float, np.ndarray]:
         total, grad = penalty * float(w @ w), 2 * penalty * w
-        for x, y in zip(rows, picked):
+        for x, y in zip(rows, hits):
             s = x @ w
-            p_all = np.exp(s - s.max())
-            p_all /= p_all.sum()
-            p_hit = p_all * y
-            hit = p_hit.sum()
-            total -= float(np.log(hit)) / len(rows)
-            grad -= (x.T @ (p_hit / hit) - x.T @ p_all) / len(rows)
+            total -= float(logsumexp(s[y]) - logsumexp(s)) / len(rows)
+            grad -= (x[y].T @ softmax(s[y]) - x.T @ softmax(s)) / len(rows)
         return total, grad
 
-    w = minimize(loss, np.zeros(every.shape[1]), jac=True, method="L-BFGS-B", bounds=[SIGNS.get(f, (None, None)) for f in FEATURES]).x
-    return w / scale, 0.0
+    bounds = [SIGNS.get(f, (None, None)) for f in FEATURES]
+    result = minimize(loss, np.zeros(every.shape[1]), jac=True, method="L-BFGS-B", bounds=bounds)
+    if not result.success:
+        raise ValueError(f"fitting the reader did not converge: {result.message}")
+    return result.x / scale, 0.0
 
 
 def cross_validate(groups: Sequence[Group], penalty: float) -> float:
@@ -148,7 +145,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     dev = load_questions(questions_path(engine.settings), split="dev")
     groups = [g for q in dev if q.facts and (g := question_rows(engine, q)) is not None]
     scores = {c: cross_validate(groups, c) for c in PENALTIES}
-    best = max(PENALTIES, key=lambda c: (round(scores[c], 4), c))
+    best = max(PENALTIES, key=lambda c: (round(scores[c], 4), c))  # on a tie, the stronger penalty
     coef, intercept = fit(groups, best)
     data = {
         "features": list(FEATURES), "coef": [round(float(v), 4) for v in coef], "intercept": round(intercept, 4),

@@ -206,13 +206,19 @@ def naming_the_treatment(sentence: str, before: str) -> str | None:
     return f"{TREATMENT_NAME} {text[match.end():]}"
 
 
-_THESE_INCLUDE = re.compile(r"^(This|These)\s+(?=(?:(?:often|usually|typically|generally|may|can|will|should)\s+)?(?:includes?|involves?)\b)")
+_THESE_INCLUDE = re.compile(
+    r"^(This|These)\s+(?=(?:(?:often|usually|typically|generally|may|can|will|should)\s+)?(?:includes?|involves?)\b)"
+)
 _FOLLOW_WHAT = re.compile(
-    r"\b(?:follow|following|adhere to|adhering to|stick to|sticking to)\s+((?:[a-z-]+,?\s+){0,5}?"
-    r"(routine|regimen|plan|process|instructions|guidelines|steps|recommendations|tips))\b",
+    r"\b(?:follow|adhere to|stick to)\s+((?:[a-z-]+\s+){0,5}?"
+    r"(routine|regimen|plan|instructions|guidelines|steps|recommendations|tips))\b",
     re.IGNORECASE,
 )
+"""What a sentence says to follow: a noun phrase of up to six words in one clause, ending in a kind of
+instructions. "Following the procedure, ..." (a time, not an instruction) and "You don't need to follow..."
+say nothing to follow."""
 _PLURAL_HEADS = frozenset({"instructions", "guidelines", "steps", "recommendations", "tips"})
+_NEGATED_CLAUSE = re.compile(r"(?:\bnot|n't|\bnever|\bno need)\b[^,.;:]*$", re.IGNORECASE)
 
 
 def naming_what_it_includes(sentence: str, before: str) -> str | None:
@@ -226,8 +232,9 @@ def naming_what_it_includes(sentence: str, before: str) -> str | None:
     """
     text = sentence.strip()
     opener = _THESE_INCLUDE.match(text)
-    follow = _FOLLOW_WHAT.search(normalize(before))
-    if opener is None or follow is None:
+    context = normalize(before)
+    follow = _FOLLOW_WHAT.search(context)
+    if opener is None or follow is None or _NEGATED_CLAUSE.search(context[: follow.start()]):
         return None
     phrase, head = follow.group(1).strip(), follow.group(2).lower()
     if opener.group(1) == "These":
@@ -240,16 +247,26 @@ def naming_what_it_includes(sentence: str, before: str) -> str | None:
 
 
 _BRACKETED = re.compile(r"^\[[^\]]+\]\s+")
+_LEFT_OUT = re.compile(
+    r"^(?:(?:" + _alternation(ADDITIVE_CONNECTIVES).replace("'", "['’]") + r"),\s+)?(?P<reference>(?:it|this|these|they)\s+)?$",
+    re.IGNORECASE,
+)
 QUOTED_ALONE_MIN_CHARS = 20
 """A shorter ending could be another sentence's by chance."""
 
 
 def quotes_sentence(quoted: str, sentence: str) -> bool:
     """Whether ``quoted`` is ``sentence`` as an answer quotes it: the same (case and spacing aside), without
-    its opener ("Avoid using..." for "Additionally, avoid using..."), or with its reference named in
-    brackets ("[Microneedling] can be..." for "It can be...")."""
+    its additive opener ("Avoid using..." for "Additionally, avoid using..."), or with its reference named in
+    brackets ("[Microneedling] can be..." for "It can be...", "[Following a routine] includes..." for
+    "This includes..."). Nothing else may be left out: "[Microneedling] can be performed..." does not quote
+    "Laser resurfacing can be performed..."."""
     quote, whole = normalize(quoted).lower(), normalize(sentence).lower()
     if quote == whole:
         return True
-    rest = _BRACKETED.sub(" ", quote)  # "[microneedling] can be..." -> " can be...", which "it can be..." ends with
-    return len(rest.strip()) >= QUOTED_ALONE_MIN_CHARS and whole.endswith(rest)
+    bracketed = _BRACKETED.match(quote)
+    rest = quote[bracketed.end():] if bracketed else quote
+    if len(rest) < QUOTED_ALONE_MIN_CHARS or not whole.endswith(rest):
+        return False
+    left_out = _LEFT_OUT.match(whole[: len(whole) - len(rest)])
+    return left_out is not None and (left_out.group("reference") is not None) == bool(bracketed)
