@@ -2,11 +2,14 @@
 
 A client reads the first sentence and decides from it. So the reader's best sentence
 (``chatbot.answering.reader``) opens the answer, after the sentence before it only when it cannot be read
-on its own. Two faithful edits let it lead alone instead (``quoted_alone``): an additive opener is left
-out ("Additionally, avoid harsh products..." -> "Avoid harsh products..."), and a leading "It" is shown as
-"[Microneedling]" when the sentence before has microneedling as its subject; the citation keeps the whole
-sentence, and approving the answer as it stands cites the article's sentence. At most
-``reader_supporting_sentences`` sentences follow; everything else the composer chose goes under "More from
+on its own. Faithful edits let it lead alone instead (``quoted_alone``): an additive or example opener is
+left out ("Additionally, avoid harsh products..." -> "Avoid harsh products..."; "For instance, "), a leading
+"It" is shown as "[Microneedling]" when the sentence before has microneedling as its subject, and "These
+include..." as "[Pre-treatment and post-treatment guidelines] include..." when the sentence before says to
+follow them; the citation keeps the whole sentence, and approving the answer as it stands cites the
+article's sentence. Nothing about the other side of the treatment opens an answer (``lead_of``). At most
+``reader_supporting_sentences`` sentences follow, the composer's choices and any sentence the reader finds
+nearly as likely to answer (``RUNNER_UP_SHARE``); everything else the composer chose goes under "More from
 the articles" (collapsed in the app, its own field in the JSON).
 
 Two openers are added, never invented:
@@ -116,9 +119,10 @@ def lead_of(cand, quotable: Mapping, question: Question, strategy: str, *, trim:
 
 
 def quoted_alone(cand, quotable: Mapping):
-    """``cand`` quoted so that it can lead without the sentence before it, or None: without an additive
-    opener ("Additionally, avoid harsh products..." -> "Avoid harsh products..."), or with its "It" as
-    "[Microneedling]" when the sentence before is about microneedling (``chatbot.text.references``)."""
+    """``cand`` quoted so that it can lead without the sentence before it, or None: without an additive or
+    example opener ("Additionally, avoid harsh products..." -> "Avoid harsh products..."), with its "It" as
+    "[Microneedling]" when the sentence before is about microneedling, or with its "This includes" / "These
+    include" naming what the sentence before says to follow (``chatbot.text.references``)."""
     if not cand.refers_back:
         return None
     before = quotable.get((cand.passage, cand.index - 1))

@@ -14,7 +14,7 @@ sentence of the retrieved passages on how well it *answers*, not only how close 
 
 A conditional logit over these features (a softmax over the question's sentences), fitted on the dev
 split's key facts by ``chatbot/evaluation/fit_reader.py``, combines them; its weights ship in
-``reader_weights.json``, so answering only takes a dot product (no scikit-learn at run time). e5 similarities are not a feature
+``reader_weights.json``, so answering only takes a dot product (no scikit-learn or SciPy at run time). e5 similarities are not a feature
 for English questions: embedding the question with e5 as well costs about 14 ms, over the reader's
 3 ms budget (README, "Speed and start-up").
 """
@@ -152,8 +152,9 @@ def _bm25(query: frozenset[str], sentences: Sequence[Sequence[str]], scoring: Sc
 
 def rank(question: Question, candidates: Sequence, passages: Sequence, scoring: Scoring, *, picked: Sequence = (), lead: int | None = None,
          weights: Weights | None = None) -> list[tuple[float, object]]:
-    """``(probability, candidate)`` pairs, best answer first: the probability that each candidate is the one
-    that answers, a softmax of the scores over ``candidates`` (the weights are a conditional logit)."""
+    """``(chance, candidate)`` pairs, best answer first: a softmax of the scores over ``candidates``. The
+    weights were fitted over the sentences that can lead, so this is a share for comparing candidates
+    ("nearly as likely as the lead"), not a calibrated probability."""
     if not candidates:
         return []
     scores = (weights or load_weights()).score(features(question, candidates, passages, scoring, picked=picked, lead=lead))

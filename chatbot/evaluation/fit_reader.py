@@ -9,7 +9,7 @@ quoted alone, or the sentence before it when it needs one) starts with one of th
 (``EvalQuestion.lead_facts``). The reader picks one sentence per question, so the weights are those of a
 conditional logit (McFadden 1973; a listwise ranker): a softmax over each question's sentences that can
 lead, fitted by maximum likelihood that a labelled one is picked, with an L2 penalty. Fitted this way it
-opens with a lead fact for 76 of 129 dev questions in cross-validation, against 71 for a logistic regression
+opens with a lead fact for 75 of 129 dev questions in cross-validation, against 71 for a logistic regression
 over the sentences one by one. The penalty is chosen by grouped 5-fold cross-validation on the dev
 questions, scored by what the reader is for: the share of questions whose best-scored sentence opens with
 a lead fact. The test split is never read here except by ``--measure``.

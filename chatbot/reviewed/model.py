@@ -184,7 +184,7 @@ class ArticleSentences:
 
     def holding(self, article: str, quote: str) -> str | None:
         """The sentence of ``article`` that is ``quote``, or that ``quote`` quotes alone (without its "Additionally, ",
-        or with its "It" as "[Microneedling]"); None when there is none."""
+        or with its reference named in brackets: "[Microneedling] can be..."); None when there is none."""
         key = quote_key(quote)
         sentences = self.sentences.get(article, ())
         exact = next((s for s in sentences if quote_key(s) == key), None)
