@@ -115,6 +115,12 @@ def test_a_reference_without_the_sentence_before_it_dangles():
     assert dangling_sentences(_answer((S1, 1), ("Microneedling is generally safe.", 2), (S2, 1))) == [S1, S2]
 
 
+def test_a_reference_right_after_its_sentence_before_quoted_alone_does_not_dangle():
+    # "[Qualified dermatologists] can assess..." stands for "They can assess..." (the passage's sentence before S2)
+    assert dangling_sentences(_answer((S0, 1), ("[Qualified dermatologists] can assess your skin type and condition.", 1), (S2, 1))) == []
+    assert dangling_sentences(_answer((S0, 1), ("[Qualified dermatologists] can assess your skin type.", 1), (S2, 1))) == [S2]  # not that sentence
+
+
 def test_the_first_sentence_of_a_passage_dangles_when_it_refers_back():
     assert dangling_sentences(_answer(("However, results vary.", 2),)) == ["However, results vary."]
 

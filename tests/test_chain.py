@@ -11,6 +11,8 @@ from langchain_core.runnables import Runnable
 from chatbot.answering.model import Answer
 from chatbot.errors import InvalidQuestionError
 from chatbot.guardrail.verdict import GENERAL, MEDICAL
+from chatbot.text.references import quotes_sentence
+from chatbot.text.tokens import split_sentences
 
 PORES = {"microneedling-pore-size", "treat-large-pores"}
 CITATION_KEYS = {"n", "article", "title", "section", "chunk_id", "text", "score"}
@@ -120,15 +122,9 @@ def test_json_contract(engine):
 
 
 def _quoted_from(text: str, passage: str) -> bool:
-    """Whether ``text`` is a sentence of ``passage``, or one quoted to lead: without its "Additionally, "
-    (and so capitalised), or with its "It" shown as "[Microneedling]"."""
-    if text in passage:
-        return True
-    connective = r"(?:Additionally|In addition|Moreover|Furthermore|Also|Plus|Besides|What's more), "
-    if text.startswith("[Microneedling] "):
-        rest = re.escape(text.removeprefix("[Microneedling] "))
-        return bool(re.search(rf"(?:\bIt |\b{connective}it ){rest}", passage))
-    return bool(re.search(r"\b" + connective + re.escape(text[0].lower() + text[1:]), passage))
+    """Whether ``text`` is a sentence of ``passage``, or one quoted to lead (``quotes_sentence``: without its
+    "Additionally, ", or with its reference named in brackets, "[Microneedling] can be...")."""
+    return text in passage or any(quotes_sentence(text, s) for s in split_sentences(passage))
 
 
 def test_answer_markers_refer_to_numbered_sources(engine):

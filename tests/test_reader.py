@@ -13,7 +13,7 @@ from chatbot.answering.question_type import AFTER, BEFORE, CAUSE, COUNT, DURATIO
 from chatbot.answering.reader import FEATURES, WEIGHTS_FILE, load_weights, read_question
 from chatbot.evaluation.questions import EvalQuestion
 from chatbot.evaluation.runner import lead_found
-from chatbot.text.references import naming_the_treatment, without_additive_connective
+from chatbot.text.references import naming_the_treatment, naming_what_it_includes, quotes_sentence, without_additive_connective
 
 # --- answer types and Yes/No: pure text -----------------------------------------------------------
 
@@ -72,6 +72,8 @@ def test_yes_or_no_only_when_the_quoted_sentence_says_so(question, sentence, ope
         ("Additionally, avoid using harsh skincare products and makeup for at least 24 to 48 hours.",
          "Avoid using harsh skincare products and makeup for at least 24 to 48 hours."),
         ("In addition, microneedling is considered safe.", "Microneedling is considered safe."),
+        ("For instance, using topical retinoids can help regulate skin cell turnover.", "Using topical retinoids can help regulate skin cell turnover."),
+        ("For example, it can help.", None),  # the example is still of something said before
         ("Additionally, they can provide guidance.", None),  # still refers back without the connective
         ("However, these effects are not permanent.", None),  # a contrast changes what it means
         ("Also known as collagen induction therapy, microneedling uses needles.", None),  # no connective at all
@@ -99,6 +101,36 @@ def test_a_lead_drops_only_an_additive_connective(sentence, alone):
 )
 def test_a_lead_names_microneedling_only_when_the_sentence_before_is_about_it(sentence, before, named):
     assert naming_the_treatment(sentence, before) == named
+
+
+@pytest.mark.parametrize(
+    ("sentence", "before", "named"),
+    [
+        ("These often include avoiding certain skincare products.", "It's essential to follow pre-treatment and post-treatment guidelines provided by your specialist.",
+         "[Pre-treatment and post-treatment guidelines] often include avoiding certain skincare products."),
+        ("This includes avoiding sun exposure and staying hydrated.", "After microneedling, it's crucial to follow specific aftercare instructions.",
+         "[Following specific aftercare instructions] includes avoiding sun exposure and staying hydrated."),
+        ("These include redness and swelling.", "It is crucial to follow a proper skincare routine.", None),  # "these" is not one routine
+        ("This includes redness and swelling.", "Microneedling has a few side effects.", None),  # nothing to follow before it
+        ("This helps the skin heal.", "It's essential to follow the aftercare instructions.", None),  # not what they include
+    ],
+)
+def test_a_lead_names_the_instructions_it_lists_only_when_the_sentence_before_says_to_follow_them(sentence, before, named):
+    assert naming_what_it_includes(sentence, before) == named
+
+
+@pytest.mark.parametrize(
+    ("quoted", "sentence", "same"),
+    [
+        ("Avoid using harsh skincare products.", "Additionally, avoid using harsh skincare products.", True),
+        ("[Microneedling] can be performed on different skin types.", "It can be performed on different skin types.", True),
+        ("Microneedling is safe.", "microneedling  is safe.", True),  # case and spacing aside
+        ("[Microneedling] can be performed on darker skin.", "It can be performed on different skin types.", False),
+        ("is safe.", "Microneedling is safe.", False),  # too short an ending to tell
+    ],
+)
+def test_a_quote_is_its_sentence_quoted_alone_only_when_it_ends_it(quoted, sentence, same):
+    assert quotes_sentence(quoted, sentence) is same
 
 
 def test_the_shipped_weights_fit_the_features_the_reader_computes():
@@ -162,6 +194,26 @@ def test_a_lead_whose_it_is_microneedling_says_so_in_brackets(engine):
     assert first.startswith("[Microneedling] can be performed on different skin types and tones"), answer.text
     cited = next(c for c in answer.citations if c.n == answer.sentences[0].citation)
     assert "It " + first.removeprefix("[Microneedling] ") in cited.text
+
+
+def test_a_lead_that_lists_what_the_sentence_before_says_to_follow_names_it_in_brackets(engine):
+    answer = engine.ask("does hydration matter after microneedling?", reviewed=False)
+    first = _first_quote(answer)
+    assert first.startswith("[Following a proper skincare routine] includes using gentle"), answer.text
+    assert "hydration" in first
+    cited = next(c for c in answer.citations if c.n == answer.sentences[0].citation)
+    assert "This includes using gentle, non-comedogenic products" in cited.text
+
+
+def test_an_example_leads_without_its_for_instance(engine):
+    first = _first_quote(engine.ask("should I use retinoids with microneedling?", reviewed=False))
+    assert first.startswith("Using topical retinoids can help regulate skin cell turnover"), first
+
+
+def test_a_lead_named_for_the_other_side_of_the_treatment_does_not_lead(engine):
+    # "This includes avoiding sun exposure..." follows "...follow specific aftercare instructions": named, it is aftercare
+    answer = engine.ask("what should I avoid before my appointment", reviewed=False)
+    assert "aftercare" not in _first_quote(answer).lower(), answer.text
 
 
 def test_an_everyday_question_gets_no_gap_line(engine):

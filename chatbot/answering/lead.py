@@ -2,11 +2,14 @@
 
 A client reads the first sentence and decides from it. So the reader's best sentence
 (``chatbot.answering.reader``) opens the answer, after the sentence before it only when it cannot be read
-on its own. Two faithful edits let it lead alone instead (``quoted_alone``): an additive opener is left
-out ("Additionally, avoid harsh products..." -> "Avoid harsh products..."), and a leading "It" is shown as
-"[Microneedling]" when the sentence before has microneedling as its subject; the citation keeps the whole
-sentence, and approving the answer as it stands cites the article's sentence. At most
-``reader_supporting_sentences`` sentences follow; everything else the composer chose goes under "More from
+on its own. Faithful edits let it lead alone instead (``quoted_alone``): an additive or example opener is
+left out ("Additionally, avoid harsh products..." -> "Avoid harsh products..."; "For instance, "), a leading
+"It" is shown as "[Microneedling]" when the sentence before has microneedling as its subject, and "These
+include..." as "[Pre-treatment and post-treatment guidelines] include..." when the sentence before says to
+follow them; the citation keeps the whole sentence, and approving the answer as it stands cites the
+article's sentence. Nothing about the other side of the treatment opens an answer (``lead_of``). At most
+``reader_supporting_sentences`` sentences follow, the composer's choices and any sentence the reader finds
+nearly as likely to answer (``RUNNER_UP_SHARE``); everything else the composer chose goes under "More from
 the articles" (collapsed in the app, its own field in the JSON).
 
 Two openers are added, never invented:
@@ -30,7 +33,7 @@ from chatbot.answering.quoting import standalone_group
 from chatbot.answering.reader import Question, rank, shares, uncovered_focus
 from chatbot.settings import Settings
 from chatbot.text.negation import negations
-from chatbot.text.references import naming_the_treatment, without_additive_connective
+from chatbot.text.references import naming_the_treatment, naming_what_it_includes, without_additive_connective
 from chatbot.text.tokens import stem, tokenize
 
 GAP_LINE = "Our articles don't mention {missing} specifically; this is what they say{about}:"
@@ -39,6 +42,9 @@ _HEDGE = re.compile(r"\b(may|might|could|some|sometimes|potential\w*|possibl\w*|
 _ASSERTS = re.compile(r"\b(can|will|does|do|helps?|is effective|are effective|works?|reduces?|improves?|treats?|stimulates?|boosts?|minimi[sz]es?)\b", re.I)
 _SUBJECT = re.compile(r"\b(microneedl\w*|treatments?|procedures?|it)\b", re.I)
 _WORD = re.compile(r"[A-Za-z][A-Za-z'-]*")
+RUNNER_UP_SHARE = 0.5
+"""A sentence the reader finds at least this share as likely as the lead to be the answer supports it, even
+when the composer did not choose it: when the reader can hardly tell two sentences apart, both are shown."""
 
 
 @dataclass(frozen=True)
@@ -68,20 +74,17 @@ def compose_around_lead(
     ranked = rank(question, pool, passages, scoring, picked=picked, lead=lead_passage)
     main: list = []
     origin = None
-    for _, cand in ranked:
-        alone = None if any(cand is k for k in keep) else quoted_alone(cand, quotable)
-        if alone is not None:
-            main, origin = [alone], cand
-            break
-        group = standalone_group(cand, [], quotable, settings.quote_reference_strategy)
-        if group is not None and len(group) <= 2:
-            main = group
+    lead_chance = 0.0
+    for chance, cand in ranked:
+        opening = lead_of(cand, quotable, question, settings.quote_reference_strategy, trim=not any(cand is k for k in keep))
+        if opening is not None:
+            main, origin, lead_chance = opening, (cand if opening[-1] is not cand else None), chance
             break
     if not main:
         return Composed(list(picked), [])
     lead = main[-1]
     room = settings.reader_supporting_sentences
-    order = [c for c in keep] + [c for _, c in ranked if any(c is p for p in picked)]
+    order = [c for c in keep] + [c for chance, c in ranked if any(c is p for p in picked) or chance >= RUNNER_UP_SHARE * lead_chance]
     for cand in order:
         if room <= 0 and not any(cand is k for k in keep):
             break
@@ -101,15 +104,30 @@ def compose_around_lead(
     return Composed(main, more, opening, gap)
 
 
+def lead_of(cand, quotable: Mapping, question: Question, strategy: str, *, trim: bool = True) -> list | None:
+    """The sentences an answer led by ``cand`` opens with: ``cand`` quoted alone (``quoted_alone``, unless not
+    ``trim``), or ``cand`` after the sentence before it when it needs that one. None when it cannot lead: it
+    needs more than one sentence before it, or what would open the answer is about the other side of the
+    treatment ("After microneedling, it's crucial to follow specific aftercare instructions..." or, named,
+    "[Following specific aftercare instructions] includes..." for "what should I avoid before my appointment?";
+    "sessions lasting between 30 minutes to an hour" for "how many sessions?")."""
+    alone = quoted_alone(cand, quotable) if trim else None
+    opening = [alone] if alone is not None else standalone_group(cand, [], quotable, strategy)
+    if opening is None or len(opening) > 2 or any(question.kind.conflicts(c.text) for c in opening):
+        return None
+    return opening
+
+
 def quoted_alone(cand, quotable: Mapping):
-    """``cand`` quoted so that it can lead without the sentence before it, or None: without an additive
-    opener ("Additionally, avoid harsh products..." -> "Avoid harsh products..."), or with its "It" as
-    "[Microneedling]" when the sentence before is about microneedling (``chatbot.text.references``)."""
+    """``cand`` quoted so that it can lead without the sentence before it, or None: without an additive or
+    example opener ("Additionally, avoid harsh products..." -> "Avoid harsh products..."), with its "It" as
+    "[Microneedling]" when the sentence before is about microneedling, or with its "This includes" / "These
+    include" naming what the sentence before says to follow (``chatbot.text.references``)."""
     if not cand.refers_back:
         return None
     before = quotable.get((cand.passage, cand.index - 1))
     text = without_additive_connective(cand.text) or cand.text
-    named = naming_the_treatment(text, before.text) if before is not None else None
+    named = (naming_the_treatment(text, before.text) or naming_what_it_includes(text, before.text)) if before is not None else None
     text = named or text
     return None if text == cand.text else replace(cand, text=text, refers_back=False, whole=cand.text)
 

@@ -19,7 +19,7 @@ from typing import Protocol, TypeVar
 from chatbot.answering.model import Answer
 from chatbot.knowledge.chunking import Chunk
 from chatbot.settings import DROP
-from chatbot.text.references import opens_with_reference
+from chatbot.text.references import opens_with_reference, quotes_sentence
 from chatbot.text.tokens import normalize, split_sentences
 
 # --- openers that refer back -----------------------------------------------------------------
@@ -71,7 +71,8 @@ def dangling_sentences(answer: Answer) -> list[str]:
     their own passage, in answer order.
 
     A sentence found in its cited passage dangles unless the answer sentence right before it is
-    the passage sentence right before it (the first sentence of a passage has nothing before it).
+    the passage sentence right before it, possibly quoted alone (``quotes_sentence``); the first sentence
+    of a passage has nothing before it.
     A sentence that is not a passage sentence (written by a language model) dangles unless the
     answer sentence before it cites the same passage. The bot's own notices have no citation
     and are not counted.
@@ -86,10 +87,10 @@ def dangling_sentences(answer: Answer) -> list[str]:
             index = next((i for i, s in enumerate(own) if normalize(s).lower() == key), None)
             if index is None:
                 attached = previous is not None and previous.citation == sentence.citation
-            else:
+            else:  # the sentence before may be quoted alone: "Using topical retinoids..." for "For instance, using..."
                 attached = (
                     index > 0 and previous is not None and previous.citation == sentence.citation
-                    and normalize(previous.text).lower() == normalize(own[index - 1]).lower()
+                    and quotes_sentence(previous.text, own[index - 1])
                 )
             if not attached:
                 out.append(sentence.text)

@@ -12,9 +12,9 @@ sentence of the retrieved passages on how well it *answers*, not only how close 
 * where the sentence sits: its passage's rank and dense score, whether the composer picked it, whether it
   opens its passage or refers back.
 
-A logistic regression over these features, fitted on the dev split's key facts by
-``chatbot/evaluation/fit_reader.py``, combines them; its weights ship in ``reader_weights.json``, so
-answering only takes a dot product (no scikit-learn at run time). e5 similarities are not a feature
+A conditional logit over these features (a softmax over the question's sentences), fitted on the dev
+split's key facts by ``chatbot/evaluation/fit_reader.py``, combines them; its weights ship in
+``reader_weights.json``, so answering only takes a dot product (no scikit-learn or SciPy at run time). e5 similarities are not a feature
 for English questions: embedding the question with e5 as well costs about 14 ms, over the reader's
 3 ms budget (README, "Speed and start-up").
 """
@@ -22,7 +22,6 @@ for English questions: embedding the question with e5 as well costs about 14 ms,
 from __future__ import annotations
 
 import json
-import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -84,13 +83,13 @@ def read_question(text: str) -> Question:
 
 @dataclass(frozen=True)
 class Weights:
-    """The fitted logistic regression: ``coef`` per feature of ``FEATURES`` and ``intercept``."""
+    """The fitted weights: ``coef`` per feature of ``FEATURES`` and ``intercept`` (0 for a conditional logit)."""
 
     coef: np.ndarray
     intercept: float
 
     def score(self, rows: np.ndarray) -> np.ndarray:
-        """The log-odds that each row's sentence carries an answer to the question."""
+        """Each row's score: the higher, the likelier its sentence is the one that answers the question."""
         return rows @ self.coef + self.intercept
 
 
@@ -153,12 +152,16 @@ def _bm25(query: frozenset[str], sentences: Sequence[Sequence[str]], scoring: Sc
 
 def rank(question: Question, candidates: Sequence, passages: Sequence, scoring: Scoring, *, picked: Sequence = (), lead: int | None = None,
          weights: Weights | None = None) -> list[tuple[float, object]]:
-    """``(probability, candidate)`` pairs, best answer first."""
+    """``(chance, candidate)`` pairs, best answer first: a softmax of the scores over ``candidates``. The
+    weights were fitted over the sentences that can lead, so this is a share for comparing candidates
+    ("nearly as likely as the lead"), not a calibrated probability."""
     if not candidates:
         return []
     scores = (weights or load_weights()).score(features(question, candidates, passages, scoring, picked=picked, lead=lead))
+    chance = np.exp(scores - scores.max())
+    chance /= chance.sum()
     order = np.argsort(-scores, kind="stable")
-    return [(1 / (1 + math.exp(-float(scores[i]))), candidates[i]) for i in order]
+    return [(float(chance[i]), candidates[i]) for i in order]
 
 
 def uncovered_focus(question: Question, text: str, scoring: Scoring) -> list[str]:

@@ -43,13 +43,14 @@ test 0.727 (the reader off: 0.758, 0.691). Raise it whenever the engine improves
 LEAD_ANSWERS_TARGET = 0.90
 """Where lead answers should get to on the test split; the gate above asks 0.80 first."""
 
-LEAD_ANSWERS_FLOOR: dict[str, float] = {"dev": 0.60, "test": 0.52}
+LEAD_ANSWERS_FLOOR: dict[str, float] = {"dev": 0.64, "test": 0.58}
 """No-regression floor for lead answers, next to the 0.80 gate, which the reader does not meet yet. Measured when
 the reader first led answers (``python -m chatbot.evaluation.fit_reader --measure``): dev 0.512 (before it 0.256),
 test 0.500 (before 0.324), of the general and medical questions with key facts. Raised when a lead that only adds
 to the sentence before it was quoted without its "Additionally, " and a leading "It" that is microneedling as
-"[Microneedling]" (``chatbot eval``: dev 0.558 -> 0.612, 79 of 129; test 0.500 -> 0.529, 18 of 34). Raise it
-whenever the engine improves."""
+"[Microneedling]" (``chatbot eval``: dev 0.558 -> 0.612, 79 of 129; test 0.500 -> 0.529, 18 of 34), and again
+when the weights became a conditional logit and "This includes..." / "For instance, ..." leads could be quoted alone
+(dev 0.612 -> 0.651, 84 of 129; test 0.529 -> 0.588, 20 of 34). Raise it whenever the engine improves."""
 
 QUALITY_GATE_MAXIMUM: dict[str, float] = {
     # No quoted sentence refers to something the answer does not quote ("Additionally, they can...").

@@ -38,6 +38,7 @@ from chatbot.knowledge.chunking import chunk_article
 from chatbot.knowledge.corpus import clean_article, load_corpus
 from chatbot.settings import Settings
 from chatbot.text.markers import split_generated
+from chatbot.text.references import quotes_sentence
 from chatbot.text.structured import InputLimits, StructuredInputError, load_yaml, short
 from chatbot.text.tokens import normalize
 
@@ -182,14 +183,12 @@ class ArticleSentences:
         return any(quote_key(s) == key for s in self.sentences.get(article, ()))
 
     def holding(self, article: str, quote: str) -> str | None:
-        """The sentence of ``article`` that is ``quote``, or that ends with it (a lead quoted without its
-        "Additionally, ", capitalised); None when there is none."""
+        """The sentence of ``article`` that is ``quote``, or that ``quote`` quotes alone (without its "Additionally, ",
+        or with its reference named in brackets: "[Microneedling] can be..."); None when there is none."""
         key = quote_key(quote)
-        for s in self.sentences.get(article, ()):
-            own = quote_key(s)
-            if own == key or (len(key) >= 20 and own.lower().endswith(key.lower())):
-                return s
-        return None
+        sentences = self.sentences.get(article, ())
+        exact = next((s for s in sentences if quote_key(s) == key), None)
+        return exact or next((s for s in sentences if quotes_sentence(quote, s)), None)
 
     def closest(self, article: str, quote: str) -> str:
         """The sentence of ``article`` most like ``quote`` ("" when the article has none)."""

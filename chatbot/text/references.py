@@ -149,8 +149,11 @@ def _points_back(text: str) -> bool:
     return True
 
 
-ADDITIVE_CONNECTIVES = ("additionally", "in addition", "moreover", "furthermore", "also", "plus", "besides", "what's more")
-"""Connectives that only add to what came before: the rest of the sentence says the same thing without them."""
+ADDITIVE_CONNECTIVES = (
+    "additionally", "in addition", "moreover", "furthermore", "also", "plus", "besides", "what's more", "for instance", "for example",
+)
+"""Connectives that only add to what came before, or give an example of it: the rest of the sentence says
+the same thing without them ("For instance, using topical retinoids can help regulate skin cell turnover")."""
 _ADDITIVE = re.compile(r"^(?:" + _alternation(ADDITIVE_CONNECTIVES).replace("'", "['’]") + r"),\s+(?=\S)", re.IGNORECASE)
 
 
@@ -201,3 +204,69 @@ def naming_the_treatment(sentence: str, before: str) -> str | None:
     if match is None or not (opens_with_reference(text) or _SAID_OF_IT.match(text)) or not _TREATMENT_IS_SUBJECT.match(normalize(before)):
         return None
     return f"{TREATMENT_NAME} {text[match.end():]}"
+
+
+_THESE_INCLUDE = re.compile(
+    r"^(This|These)\s+(?=(?:(?:often|usually|typically|generally|may|can|will|should)\s+)?(?:includes?|involves?)\b)"
+)
+_FOLLOW_WHAT = re.compile(
+    r"\b(?:follow|adhere to|stick to)\s+((?:[a-z-]+\s+){0,5}?"
+    r"(routine|regimen|plan|instructions|guidelines|steps|recommendations|tips))\b",
+    re.IGNORECASE,
+)
+"""What a sentence says to follow: a noun phrase of up to six words in one clause, ending in a kind of
+instructions. "Following the procedure, ..." (a time, not an instruction) and "You don't need to follow..."
+say nothing to follow."""
+_PLURAL_HEADS = frozenset({"instructions", "guidelines", "steps", "recommendations", "tips"})
+_NEGATED_CLAUSE = re.compile(r"(?:\bnot|n't|\bnever|\bno need)\b[^,.;:]*$", re.IGNORECASE)
+
+
+def naming_what_it_includes(sentence: str, before: str) -> str | None:
+    """``sentence`` whose "This includes" / "These include" refers to instructions the sentence ``before`` says
+    to follow, with the reference quoted in brackets; None otherwise.
+
+    ("It's essential to follow pre-treatment and post-treatment guidelines..." "These often include avoiding
+    certain skincare products..." -> "[Pre-treatment and post-treatment guidelines] often include avoiding
+    certain skincare products...".) "This" stands for the following itself: "[Following a proper skincare
+    routine] includes using gentle, non-comedogenic products...". "These" needs plural instructions.
+    """
+    text = sentence.strip()
+    opener = _THESE_INCLUDE.match(text)
+    context = normalize(before)
+    follow = _FOLLOW_WHAT.search(context)
+    if opener is None or follow is None or _NEGATED_CLAUSE.search(context[: follow.start()]):
+        return None
+    phrase, head = follow.group(1).strip(), follow.group(2).lower()
+    if opener.group(1) == "These":
+        if head not in _PLURAL_HEADS:
+            return None
+        named = phrase[0].upper() + phrase[1:]
+    else:
+        named = f"Following {phrase}"
+    return f"[{named}] {text[opener.end():]}"
+
+
+_BRACKETED = re.compile(r"^\[[^\]]+\]\s+")
+_LEFT_OUT = re.compile(
+    r"^(?:(?:" + _alternation(ADDITIVE_CONNECTIVES).replace("'", "['’]") + r"),\s+)?(?P<reference>(?:it|this|these|they)\s+)?$",
+    re.IGNORECASE,
+)
+QUOTED_ALONE_MIN_CHARS = 20
+"""A shorter ending could be another sentence's by chance."""
+
+
+def quotes_sentence(quoted: str, sentence: str) -> bool:
+    """Whether ``quoted`` is ``sentence`` as an answer quotes it: the same (case and spacing aside), without
+    its additive opener ("Avoid using..." for "Additionally, avoid using..."), or with its reference named in
+    brackets ("[Microneedling] can be..." for "It can be...", "[Following a routine] includes..." for
+    "This includes..."). Nothing else may be left out: "[Microneedling] can be performed..." does not quote
+    "Laser resurfacing can be performed..."."""
+    quote, whole = normalize(quoted).lower(), normalize(sentence).lower()
+    if quote == whole:
+        return True
+    bracketed = _BRACKETED.match(quote)
+    rest = quote[bracketed.end():] if bracketed else quote
+    if len(rest) < QUOTED_ALONE_MIN_CHARS or not whole.endswith(rest):
+        return False
+    left_out = _LEFT_OUT.match(whole[: len(whole) - len(rest)])
+    return left_out is not None and (left_out.group("reference") is not None) == bool(bracketed)
