@@ -69,7 +69,7 @@ def compose_around_lead(
     contradiction). ``gaps``: whether to say when the question names something the articles never do.
     """
     quotable = {(c.passage, c.index): c for c in every}
-    pool = list(dict.fromkeys([*picked, *(c for c in every if c.similarity >= settings.sentence_min_relevance)]))
+    pool = reader_pool(every, picked, settings)
     lead_passage = picked[0].passage if picked else None
     ranked = rank(question, pool, passages, scoring, picked=picked, lead=lead_passage)
     main: list = []
@@ -102,6 +102,12 @@ def compose_around_lead(
     # "Yes —" reads as part of the sentence after it, so only a lead quoted alone gets one.
     opening = "" if gap or main[0] is not lead else yes_or_no(question, lead.text)
     return Composed(main, more, opening, gap)
+
+
+def reader_pool(every: Sequence, picked: Sequence, settings: Settings) -> list:
+    """The sentences the reader chooses the lead from: the composer's, then every candidate close enough
+    to the question (``sentence_min_relevance``), each once."""
+    return list(dict.fromkeys([*picked, *(c for c in every if c.similarity >= settings.sentence_min_relevance)]))
 
 
 def lead_of(cand, quotable: Mapping, question: Question, strategy: str, *, trim: bool = True) -> list | None:

@@ -14,9 +14,9 @@ sentence of the retrieved passages on how well it *answers*, not only how close 
 
 A conditional logit over these features (a softmax over the question's sentences), fitted on the dev
 split's key facts by ``chatbot/evaluation/fit_reader.py``, combines them; its weights ship in
-``reader_weights.json``, so answering only takes a dot product (no scikit-learn or SciPy at run time). e5 similarities are not a feature
-for English questions: embedding the question with e5 as well costs about 14 ms, over the reader's
-3 ms budget (README, "Speed and start-up").
+``reader_weights.json``, so answering only takes a dot product (no scikit-learn or SciPy at run time).
+e5 similarities are not a feature for English questions: embedding the question with e5 as well costs
+about 14 ms, over the reader's 3 ms budget (README, "Speed and start-up").
 """
 
 from __future__ import annotations

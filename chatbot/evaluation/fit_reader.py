@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from chatbot.answering.extractive import candidates, select_sentences
-from chatbot.answering.lead import lead_of
+from chatbot.answering.lead import lead_of, reader_pool
 from chatbot.answering.question_type import KINDS
 from chatbot.answering.reader import FEATURES, WEIGHTS_FILE, features, read_question
 from chatbot.evaluation.metrics import fact_found
@@ -64,9 +64,10 @@ def question_rows(engine, q: EvalQuestion) -> Group | None:
         query = f"{query} {medical_terms(verdict)}".strip()
     passages = list(answer.passages)
     scoring = engine.scoring()
-    every = candidates(query, engine.query_vector(answer.standalone_question or q.question), passages, scoring)
-    picked = select_sentences(query, engine.query_vector(answer.standalone_question or q.question), passages, scoring, engine.settings, every=every)
-    pool = list(dict.fromkeys([*picked, *(c for c in every if c.similarity >= engine.settings.sentence_min_relevance)]))
+    vector = engine.query_vector(answer.standalone_question or q.question)
+    every = candidates(query, vector, passages, scoring)
+    picked = select_sentences(query, vector, passages, scoring, engine.settings, every=every)
+    pool = reader_pool(every, picked, engine.settings)
     if not pool:
         return None
     quotable = {(c.passage, c.index): c for c in every}

@@ -154,7 +154,8 @@ ADDITIVE_CONNECTIVES = (
 )
 """Connectives that only add to what came before, or give an example of it: the rest of the sentence says
 the same thing without them ("For instance, using topical retinoids can help regulate skin cell turnover")."""
-_ADDITIVE = re.compile(r"^(?:" + _alternation(ADDITIVE_CONNECTIVES).replace("'", "['’]") + r"),\s+(?=\S)", re.IGNORECASE)
+_ADDITIVE_OPENER = r"(?:" + _alternation(ADDITIVE_CONNECTIVES).replace("'", "['’]") + r"),\s+"
+_ADDITIVE = re.compile(r"^" + _ADDITIVE_OPENER + r"(?=\S)", re.IGNORECASE)
 
 
 def without_additive_connective(sentence: str) -> str | None:
@@ -248,7 +249,7 @@ def naming_what_it_includes(sentence: str, before: str) -> str | None:
 
 _BRACKETED = re.compile(r"^\[[^\]]+\]\s+")
 _LEFT_OUT = re.compile(
-    r"^(?:(?:" + _alternation(ADDITIVE_CONNECTIVES).replace("'", "['’]") + r"),\s+)?(?P<reference>(?:it|this|these|they)\s+)?$",
+    r"^(?:" + _ADDITIVE_OPENER + r")?(?P<reference>(?:it|this|these|they)\s+)?$",
     re.IGNORECASE,
 )
 QUOTED_ALONE_MIN_CHARS = 20
